@@ -1,0 +1,129 @@
+"""The one place that knows everything: settings -> engine, unit of work, Slack client, app.
+
+Everything else receives what it needs as arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy import Engine, text
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.db import migrate
+from bot.db.engine import make_engine, make_session_factory
+from bot.db.repositories.core import WorkspaceRepo
+from bot.db.unit_of_work import UnitOfWorkFactory
+from bot.observability import Metrics, get_logger
+from bot.scheduling.timers import Timers
+from bot.slack.app import build_app
+from bot.slack.deps import Deps
+from bot.slack.directory import UserDirectory
+from bot.slack.http import HttpServer, WSGIApp, make_wsgi_app
+from bot.slack.listeners import events
+
+log = get_logger(__name__)
+
+
+def make_client(settings: Settings, *, token: str | None = None) -> WebClient:
+    """A WebClient that retries what is worth retrying: 429 (honouring Retry-After), 5xx, and
+    dropped connections; never forever (a few attempts, then the caller sees the error)."""
+    return WebClient(
+        token=token or settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    deps: Deps
+    app: App
+    timers: Timers = field(default_factory=Timers)
+
+    def health(self) -> bool:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+
+    def wsgi(self) -> WSGIApp:
+        return make_wsgi_app(self.app, health=self.health, metrics=self.deps.metrics)
+
+    def http_server(self, *, host: str = "127.0.0.1", port: int = 0) -> HttpServer:
+        return HttpServer(self.wsgi(), host=host, port=port)
+
+    def start_timers(self) -> None:
+        tick = self.settings.tick_seconds
+        self.timers.every("inbox_sweep", max(tick, 1.0), lambda: events.sweep(self.deps))
+        self.deps.wake = self.timers.wake
+        self.timers.start()
+
+    def close(self) -> None:
+        self.timers.stop()
+        self.engine.dispose()
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    run_migrations: bool = True,
+    identify: bool = True,
+) -> Runtime:
+    """Wire the app. `identify` asks Slack who we are (auth.test, team.info) once, at startup."""
+    engine = make_engine(settings.database_url)
+    if run_migrations:
+        migrate.upgrade(engine)
+    uow = UnitOfWorkFactory(make_session_factory(engine))
+    client = make_client(settings)
+    clock = clock or SystemClock()
+    deps = Deps(
+        settings=settings,
+        uow=uow,
+        clock=clock,
+        client=client,
+        directory=UserDirectory(client),
+        metrics=Metrics(),
+    )
+    if identify:
+        _identify(deps)
+    app = build_app(
+        deps,
+        signing_secret=settings.slack_signing_secret or "",
+        token=settings.slack_bot_token or "",
+    )
+    return Runtime(settings=settings, engine=engine, deps=deps, app=app)
+
+
+def _identify(deps: Deps) -> None:
+    auth = deps.client.auth_test()
+    deps.team_id = str(auth["team_id"])
+    deps.bot_user_id = str(auth["user_id"])
+    deps.bot_id = str(auth.get("bot_id") or "")
+    name, domain = str(auth.get("team") or ""), ""
+    try:
+        team = deps.client.team_info()["team"]
+        name, domain = str(team.get("name") or name), str(team.get("domain") or "")
+    except Exception as exc:  # team:read missing is not fatal: permalinks fall back
+        log.warning("team_info_failed", error=type(exc).__name__)
+    with deps.uow() as tx:
+        WorkspaceRepo(tx.session).ensure(
+            deps.team_id, now=deps.clock.now(), name=name, domain=domain
+        )
+        tx.commit()
+    log.info("identified", team=deps.team_id, bot_user=deps.bot_user_id)

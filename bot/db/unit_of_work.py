@@ -1,0 +1,57 @@
+"""The unit of work: one transaction per use case, rolled back unless the service commits."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class UnitOfWork:
+    """`with uow_factory() as uow: ...; uow.commit()`.
+
+    Leaving the block without `commit()` (including by an exception) rolls everything back, so a
+    half-done use case never reaches the database.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside its `with` block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        self._session = self._session_factory()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # close() rolls back whatever was not committed and detaches loaded objects with their
+        # state intact, so a service may return rows it read without them expiring.
+        self.session.close()
+        self._session = None
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+
+class UnitOfWorkFactory:
+    """Makes a fresh UnitOfWork per use case; this is what services receive."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self.session_factory = session_factory
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)

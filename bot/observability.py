@@ -1,0 +1,135 @@
+"""Logs and metrics.
+
+Logs are structured (structlog) and pass through a redaction step: anything that looks like a
+Slack token, signing secret or message text is removed before it is written. Metrics are
+Prometheus counters on a registry per app instance, so tests can run several apps side by side.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+_TOKEN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
+_SECRET_KEYS = {"token", "bot_token", "app_token", "signing_secret", "authorization", "secret"}
+_TEXT_KEYS = {"text", "message_text", "notes", "reflection", "body"}
+
+
+def _redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event):
+        lowered = key.lower()
+        if lowered in _SECRET_KEYS:
+            event[key] = "[redacted]"
+        elif lowered in _TEXT_KEYS:
+            event[key] = f"[{len(str(event[key]))} chars]"
+        elif isinstance(event[key], str):
+            event[key] = _TOKEN.sub("[redacted-token]", event[key])
+    return event
+
+
+class _TokenFilter(logging.Filter):
+    """Scrub tokens from stdlib log records too (slack_sdk and Bolt log through logging)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _TOKEN.sub("[redacted-token]", record.msg)
+        if record.args:
+            record.args = tuple(
+                _TOKEN.sub("[redacted-token]", a) if isinstance(a, str) else a
+                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
+            )
+        return True
+
+
+def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
+    """JSON lines when not on a terminal (production), readable key=value on a terminal."""
+    if json is None:
+        json = not sys.stderr.isatty()
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _redact,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level, logging.INFO)),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_TokenFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(getattr(logging, level, logging.INFO))
+    # Bolt is chatty at INFO about every request; keep ours readable.
+    logging.getLogger("slack_bolt").setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+
+def get_logger(name: str) -> Any:
+    return structlog.get_logger(name)
+
+
+class Metrics:
+    """Every counter Enabler exports on /metrics. One instance per running app."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "enabler_slack_requests", "Slack requests received, by kind", ["kind"], registry=r
+        )
+        self.events = Counter(
+            "enabler_events",
+            "Events API deliveries by type and outcome",
+            ["type", "outcome"],
+            registry=r,
+        )
+        self.duplicates = Counter(
+            "enabler_events_duplicate",
+            "Event deliveries dropped as retries of one already seen",
+            registry=r,
+        )
+        self.rejections = Counter(
+            "enabler_rejections", "Requests or inputs rejected, by reason", ["reason"], registry=r
+        )
+        self.web_api = Counter(
+            "enabler_web_api_calls",
+            "Slack Web API calls by method and outcome",
+            ["method", "outcome"],
+            registry=r,
+        )
+        self.signals = Counter(
+            "enabler_signals", "Signals recorded, by type and kind", ["type", "kind"], registry=r
+        )
+        self.deliveries = Counter(
+            "enabler_deliveries",
+            "Outbox deliveries by kind and final status",
+            ["kind", "status"],
+            registry=r,
+        )
+        self.nudges = Counter(
+            "enabler_nudges", "Nudge decisions by outcome", ["outcome"], registry=r
+        )
+        self.handler_seconds = Histogram(
+            "enabler_handler_seconds",
+            "Time to handle a Slack request (until ack)",
+            ["kind"],
+            registry=r,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,46 @@
+"""build_app: the Bolt app with every listener registered, one module per surface."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
+
+from bot.slack.deps import Deps
+from bot.slack.listeners import commands, events, fallbacks, home
+
+# Order matters only for fallbacks, which must come last.
+SURFACES = (events, commands, home)
+
+
+def build_app(deps: Deps, *, signing_secret: str, token: str) -> App:
+    """The app for one workspace.
+
+    `authorize` answers from what bootstrap learnt via auth.test at startup, so handling a
+    request never waits on a Web API call before the ack.
+    """
+
+    def authorize(**_: Any) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=None,
+            team_id=deps.team_id,
+            bot_token=token,
+            bot_user_id=deps.bot_user_id,
+            bot_id=deps.bot_id,
+        )
+
+    app = App(
+        client=deps.client,
+        signing_secret=signing_secret,
+        authorize=authorize,
+        process_before_response=False,
+        request_verification_enabled=True,
+        ignoring_self_events_enabled=True,
+        logger=logging.getLogger("enabler.bolt"),
+    )
+    for surface in SURFACES:
+        surface.register(app, deps)
+    fallbacks.register(app, deps)
+    return app

@@ -1,0 +1,116 @@
+"""The HTTP face of Enabler: /slack/events, /healthz, /metrics, served by waitress.
+
+waitress is a production WSGI server (threads, no dependencies, behind any proxy); Bolt's own
+development server is not meant for production.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, cast
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress.server import create_server
+
+from bot.observability import Metrics, get_logger
+
+log = get_logger(__name__)
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+MAX_BODY_BYTES = 1_000_000  # Slack payloads are far smaller; refuse anything silly early.
+
+
+def make_wsgi_app(bolt_app: App, *, health: Callable[[], bool], metrics: Metrics) -> WSGIApp:
+    slack = SlackRequestHandler(bolt_app, path="/slack/events")
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            ok = _safe(health)
+            start_response(
+                "200 OK" if ok else "503 Service Unavailable",
+                [("Content-Type", "application/json")],
+            )
+            return [b'{"ok": true}' if ok else b'{"ok": false, "database": "unreachable"}']
+        if path == "/metrics" and method == "GET":
+            start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4")])
+            return [metrics.render()]
+        if path == "/slack/events":
+            if method != "POST":
+                start_response("405 Method Not Allowed", [("Allow", "POST")])
+                return [b"POST only"]
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = -1
+            if length < 0 or length > MAX_BODY_BYTES:
+                metrics.rejections.labels(reason="bad_body").inc()
+                start_response("400 Bad Request", [("Content-Type", "text/plain")])
+                return [b"bad request body"]
+            started = time.perf_counter()
+            status_holder: list[str] = []
+
+            def recording_start(status: str, headers: list[tuple[str, str]], *a: Any) -> Any:
+                status_holder.append(status)
+                return start_response(status, headers, *a)
+
+            try:
+                result = slack(environ, recording_start)
+            except Exception as exc:
+                # Malformed bodies can make the adapter raise; that is the client's fault.
+                metrics.rejections.labels(reason="malformed").inc()
+                log.warning("malformed_request", error=type(exc).__name__)
+                start_response("400 Bad Request", [("Content-Type", "text/plain")])
+                return [b"malformed request"]
+            status = status_holder[0] if status_holder else "000"
+            if status.startswith("401"):
+                metrics.rejections.labels(reason="bad_signature").inc()
+            metrics.handler_seconds.labels(kind="slack").observe(time.perf_counter() - started)
+            return result
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    return app
+
+
+def _safe(check: Callable[[], bool]) -> bool:
+    try:
+        return check()
+    except Exception:  # the check's whole point is to turn failure into "unhealthy"
+        return False
+
+
+class HttpServer:
+    """waitress on a background thread; port 0 picks a free port (tests, demo, benchmarks)."""
+
+    def __init__(self, app: WSGIApp, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
+        self._server = create_server(
+            app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(cast(Any, self._server).effective_port)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server.run, name="waitress", daemon=True)
+        self._thread.start()
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def stop(self) -> None:
+        self._server.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
