@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -18,6 +19,7 @@ class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
         self._session: Session | None = None
+        self._after_commit: list[Callable[[], object]] = []
 
     @property
     def session(self) -> Session:
@@ -39,9 +41,21 @@ class UnitOfWork:
         # state intact, so a service may return rows it read without them expiring.
         self.session.close()
         self._session = None
+        self._after_commit = []
 
     def commit(self) -> None:
         self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once this unit of work commits (never if it rolls back).
+
+        For side effects that must not happen inside the transaction, such as a Slack call that
+        would otherwise hold SQLite's single write lock for a network round trip.
+        """
+        self._after_commit.append(callback)
 
     def flush(self) -> None:
         self.session.flush()

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.db.repositories.core import channel_matches
 from bot.domain.roster import RosterError, parse_roster
 from bot.services.roster import normalise_channel_pattern
-from bot.db.repositories.core import channel_matches
 
 
 @pytest.mark.parametrize(

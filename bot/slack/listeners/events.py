@@ -19,11 +19,10 @@ from slack_bolt import App, BoltContext
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.db.repositories.core import ChannelRepo, InboxRepo, WorkspaceRepo
 from bot.db.unit_of_work import UnitOfWork
 from bot.observability import get_logger
+from bot.services import channels, inbox, roster
 from bot.services import home as home_service
-from bot.services import roster
 from bot.slack.blocks.home import build_home
 from bot.slack.deps import Deps
 
@@ -33,13 +32,14 @@ log = get_logger(__name__)
 # outcome code for metrics: "ok" or "ignored:<why>".
 EventHandler = Callable[[Deps, UnitOfWork, str, dict[str, Any]], str]
 
-MAX_ATTEMPTS = 5
-
 
 def _home_opened(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict[str, Any]) -> str:
     if event.get("tab", "home") != "home":
         return "ignored:messages_tab"
-    publish_home(deps, workspace_id, event["user"])
+    user_id = event["user"]
+    view = build_home(home_service.home_data(tx, workspace_id=workspace_id, user_id=user_id))
+    # After commit: a network round trip must not hold the database's write lock.
+    tx.after_commit(lambda: deps.client.views_publish(user_id=user_id, view=view))
     return "ok"
 
 
@@ -55,8 +55,12 @@ def _user_change(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict[str,
 
 def _channel_rename(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict[str, Any]) -> str:
     channel = event.get("channel") or {}
-    ChannelRepo(tx.session, workspace_id).upsert(
-        channel.get("id", ""), now=deps.clock.now(), name=channel.get("name", "")
+    channels.learn(
+        tx,
+        workspace_id=workspace_id,
+        channel_id=channel.get("id", ""),
+        now=deps.clock.now(),
+        name=channel.get("name", ""),
     )
     return "ok"
 
@@ -64,8 +68,12 @@ def _channel_rename(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict[s
 def _member_joined(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict[str, Any]) -> str:
     if event.get("user") != deps.bot_user_id:
         return "ignored:not_the_bot"
-    ChannelRepo(tx.session, workspace_id).upsert(
-        event.get("channel", ""), now=deps.clock.now(), bot_is_member=True
+    channels.learn(
+        tx,
+        workspace_id=workspace_id,
+        channel_id=event.get("channel", ""),
+        now=deps.clock.now(),
+        bot_is_member=True,
     )
     return "ok"
 
@@ -86,77 +94,45 @@ HANDLERS: dict[str, EventHandler] = {
 
 
 def publish_home(deps: Deps, workspace_id: str, user_id: str) -> None:
-    data = home_service.home_data(uow=deps.uow, workspace_id=workspace_id, user_id=user_id)
-    deps.client.views_publish(user_id=user_id, view=build_home(data))
-
-
-def record_event(deps: Deps, body: dict[str, Any]) -> bool:
-    """Ack path: store the delivery. False for a retry of an event already recorded."""
-    event = body.get("event") or {}
-    workspace_id = str(body.get("team_id") or "")
     with deps.uow() as tx:
-        WorkspaceRepo(tx.session).ensure(workspace_id, now=deps.clock.now())
-        fresh = InboxRepo(tx.session).record(
-            str(body["event_id"]),
-            workspace_id=workspace_id,
-            event_type=str(event.get("type", "unknown")),
-            payload={"event": event, "event_time": body.get("event_time")},
-            now=deps.clock.now(),
-        )
-        tx.commit()
-    return fresh
+        data = home_service.home_data(tx, workspace_id=workspace_id, user_id=user_id)
+    deps.client.views_publish(user_id=user_id, view=build_home(data))
 
 
 def process_event(deps: Deps, event_id: str) -> str | None:
     """Run the handler for one recorded event, once. None when it was already processed."""
-    with deps.uow() as tx:
-        row = InboxRepo(tx.session).lock_pending(event_id)
-        if row is None:
-            return None
-        event_type = row.event_type
-        workspace_id = row.workspace_id
-        event = (row.payload or {}).get("event") or {}
+
+    def handler_for(event_type: str) -> inbox.Handler | None:
         handler = HANDLERS.get(event_type)
-        try:
-            outcome = handler(deps, tx, workspace_id, event) if handler else "ignored:unhandled"
-        except Exception as exc:
-            tx.session.rollback()
-            return _record_failure(deps, event_id, event_type, exc)
-        row.processed_at = deps.clock.now()
-        row.attempts += 1
-        row.outcome = outcome
-        row.payload = None  # message text is not kept once handled
-        tx.commit()
-    deps.metrics.events.labels(type=event_type, outcome=outcome.split(":", 1)[0]).inc()
-    return outcome
+        if handler is None:
+            return None
+        return lambda tx, workspace_id, event: handler(deps, tx, workspace_id, event)
 
-
-def _record_failure(deps: Deps, event_id: str, event_type: str, exc: Exception) -> str:
-    with deps.uow() as tx:
-        row = InboxRepo(tx.session).lock_pending(event_id)
-        if row is None:
-            return "error:gone"
-        row.attempts += 1
-        row.outcome = f"error:{type(exc).__name__}"
-        if row.attempts >= MAX_ATTEMPTS:
-            # Dead-lettered: kept for inspection, never retried forever.
-            row.processed_at = deps.clock.now()
-            row.payload = None
-            row.outcome = f"dead:{type(exc).__name__}"
-        tx.commit()
-        outcome = row.outcome
-    log.error("event_failed", event_id=event_id, type=event_type, outcome=outcome, exc_info=exc)
-    deps.metrics.events.labels(type=event_type, outcome=outcome.split(":", 1)[0]).inc()
-    return outcome
+    try:
+        done = inbox.process(
+            uow=deps.uow, clock=deps.clock, event_id=event_id, handler_for=handler_for
+        )
+    except inbox.HandlerFailedError as failed:
+        log.error(
+            "event_failed",
+            event_id=event_id,
+            type=failed.event_type,
+            outcome=failed.outcome,
+            exc_info=failed.__cause__,
+        )
+        deps.metrics.events.labels(
+            type=failed.event_type, outcome=failed.outcome.split(":")[0]
+        ).inc()
+        return failed.outcome
+    if done is None:
+        return None
+    deps.metrics.events.labels(type=done.event_type, outcome=done.outcome.split(":")[0]).inc()
+    return done.outcome
 
 
 def sweep(deps: Deps, *, grace: timedelta = timedelta(seconds=30), limit: int = 100) -> int:
     """Replay deliveries left pending by a crash (or a failing handler). Returns how many ran."""
-    with deps.uow() as tx:
-        ids = [
-            r.event_id
-            for r in InboxRepo(tx.session).pending(older_than=deps.clock.now() - grace, limit=limit)
-        ]
+    ids = inbox.pending_ids(uow=deps.uow, clock=deps.clock, grace=grace, limit=limit)
     for event_id in ids:
         process_event(deps, event_id)
     return len(ids)
@@ -171,7 +147,7 @@ def register(app: App, deps: Deps) -> None:
         if body.get("type") != "event_callback" or "event_id" not in body:
             return next()
         deps.metrics.requests.labels(kind="event").inc()
-        if not record_event(deps, body):
+        if not inbox.record(uow=deps.uow, clock=deps.clock, body=body):
             deps.metrics.duplicates.inc()
             return BoltResponse(status=200, body="")
         return next()
