@@ -11,11 +11,13 @@ from bot.db.rows.core import (
     PersonRow,
     WorkspaceRow,
 )
+from bot.db.rows.delivery import DeliveryRow
 
 __all__ = [
     "Base",
     "ChannelRow",
     "DealChannelRow",
+    "DeliveryRow",
     "InboxEventRow",
     "PersonRow",
     "WorkspaceRow",

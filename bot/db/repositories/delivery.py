@@ -1,0 +1,108 @@
+"""Outbox queries: enqueue once per key, claim due rows under a lease, record outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.db.rows import DeliveryRow
+
+
+class DeliveryRepo:
+    def __init__(self, session: Session, workspace_id: str | None = None) -> None:
+        # The worker serves every workspace; use cases always pass theirs.
+        self.session = session
+        self.workspace_id = workspace_id
+
+    def _scoped(self) -> Any:
+        stmt = select(DeliveryRow)
+        if self.workspace_id is not None:
+            stmt = stmt.where(DeliveryRow.workspace_id == self.workspace_id)
+        return stmt
+
+    def add_once(self, row: DeliveryRow) -> DeliveryRow | None:
+        """Insert unless (workspace, dedupe_key) exists; None for a duplicate."""
+        existing = self.by_key(row.workspace_id, row.dedupe_key)
+        if existing is not None:
+            return None
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError:
+            return None
+        return row
+
+    def by_key(self, workspace_id: str, dedupe_key: str) -> DeliveryRow | None:
+        return self.session.scalar(
+            select(DeliveryRow).where(
+                DeliveryRow.workspace_id == workspace_id, DeliveryRow.dedupe_key == dedupe_key
+            )
+        )
+
+    def get(self, delivery_id: int) -> DeliveryRow | None:
+        row = self.session.get(DeliveryRow, delivery_id)
+        if row is None or (self.workspace_id is not None and row.workspace_id != self.workspace_id):
+            return None
+        return row
+
+    def claim_due(
+        self, *, now: datetime, owner: str, lease_until: datetime, limit: int
+    ) -> list[DeliveryRow]:
+        """Lease up to `limit` due rows: pending ones, and claimed ones whose lease expired.
+
+        On PostgreSQL, FOR UPDATE SKIP LOCKED lets replicas claim disjoint rows without waiting
+        on each other; SQLite's single writer (BEGIN IMMEDIATE) gives the same exclusivity.
+        """
+        stmt = (
+            select(DeliveryRow)
+            .where(
+                or_(
+                    and_(DeliveryRow.status == "pending", DeliveryRow.due_at <= now),
+                    and_(DeliveryRow.status == "claimed", DeliveryRow.lease_until < now),
+                )
+            )
+            .order_by(DeliveryRow.due_at, DeliveryRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list(self.session.scalars(stmt))
+        for row in rows:
+            row.status = "claimed"
+            row.lease_owner = owner
+            row.lease_until = lease_until
+        return rows
+
+    def expired_sends(self, *, now: datetime, limit: int = 20) -> list[DeliveryRow]:
+        """Rows whose sender died mid-send: maybe sent, maybe not. Locked for the reconciler."""
+        stmt = (
+            select(DeliveryRow)
+            .where(DeliveryRow.status == "sending", DeliveryRow.lease_until < now)
+            .order_by(DeliveryRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(self.session.scalars(stmt))
+
+    def release_lease(self, owner: str) -> int:
+        """Put back rows this worker claimed but never started (graceful shutdown)."""
+        result = self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.status == "claimed", DeliveryRow.lease_owner == owner)
+            .values(status="pending", lease_owner=None, lease_until=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def list(
+        self, *, statuses: Sequence[str] | None = None, kind: str | None = None, limit: int = 100
+    ) -> Sequence[DeliveryRow]:
+        stmt = self._scoped()
+        if statuses:
+            stmt = stmt.where(DeliveryRow.status.in_(statuses))
+        if kind:
+            stmt = stmt.where(DeliveryRow.kind == kind)
+        return list(self.session.scalars(stmt.order_by(DeliveryRow.id.desc()).limit(limit)))
