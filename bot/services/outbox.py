@@ -52,6 +52,7 @@ def post(
     channel: str | None = None,
     thread_ts: str | None = None,
     due_at: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> int | None:
     """Queue a new message to a user's DM (`to_user`) or a channel/thread.
 
@@ -70,6 +71,7 @@ def post(
         payload=message.to_payload(),
         status="pending",
         due_at=due_at or now,
+        expires_at=expires_at,
         attempts=0,
         created_at=now,
     )

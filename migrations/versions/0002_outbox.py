@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 00:39:03.843870
+Create Date: 2026-11-23 00:39:22.549577
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("due_at", bot.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", bot.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("lease_owner", sa.String(length=64), nullable=True),
         sa.Column("lease_until", bot.db.base.UTCDateTime(timezone=True), nullable=True),

@@ -51,6 +51,9 @@ class DeliveryRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default="pending")
     due_at: Mapped[datetime]
+    # Not sent after this instant (e.g. a 09:00 prompt is pointless at 15:00): cancelled
+    # with last_error "expired" instead. None means no deadline.
+    expires_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
