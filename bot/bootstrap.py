@@ -6,6 +6,7 @@ Everything else receives what it needs as arguments.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -22,6 +23,7 @@ from bot.db import migrate
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.repositories.core import WorkspaceRepo
 from bot.db.unit_of_work import UnitOfWorkFactory
+from bot.delivery.worker import OutboxWorker, WorkerConfig
 from bot.observability import Metrics, get_logger
 from bot.scheduling.timers import Timers
 from bot.slack.app import build_app
@@ -33,18 +35,24 @@ from bot.slack.listeners import events
 log = get_logger(__name__)
 
 
-def make_client(settings: Settings, *, token: str | None = None) -> WebClient:
+def make_client(settings: Settings, *, for_outbox: bool = False) -> WebClient:
     """A WebClient that retries what is worth retrying: 429 (honouring Retry-After), 5xx, and
-    dropped connections; never forever (a few attempts, then the caller sees the error)."""
-    return WebClient(
-        token=token or settings.slack_bot_token,
-        base_url=settings.slack_api_url,
-        timeout=15,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
+    dropped connections; never forever (a few attempts, then the caller sees the error).
+
+    The outbox's client retries only dropped connections: the outbox reschedules 429s and 5xx
+    itself, without holding a sending thread asleep.
+    """
+    handlers: list[Any] = [ConnectionErrorRetryHandler(max_retry_count=2)]
+    if not for_outbox:
+        handlers += [
             RateLimitErrorRetryHandler(max_retry_count=3),
             ServerErrorRetryHandler(max_retry_count=2),
-        ],
+        ]
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=handlers,
     )
 
 
@@ -54,6 +62,7 @@ class Runtime:
     engine: Engine
     deps: Deps
     app: App
+    worker: OutboxWorker
     timers: Timers = field(default_factory=Timers)
 
     def health(self) -> bool:
@@ -70,11 +79,13 @@ class Runtime:
     def start_timers(self) -> None:
         tick = self.settings.tick_seconds
         self.timers.every("inbox_sweep", max(tick, 1.0), lambda: events.sweep(self.deps))
+        self.timers.every("outbox", tick, self.worker.drain)
         self.deps.wake = self.timers.wake
         self.timers.start()
 
     def close(self) -> None:
         self.timers.stop()
+        self.worker.release()
         self.engine.dispose()
 
 
@@ -107,7 +118,14 @@ def build_runtime(
         signing_secret=settings.slack_signing_secret or "",
         token=settings.slack_bot_token or "",
     )
-    return Runtime(settings=settings, engine=engine, deps=deps, app=app)
+    worker = OutboxWorker(
+        uow=uow,
+        client=make_client(settings, for_outbox=True),
+        clock=clock,
+        metrics=deps.metrics,
+        config=WorkerConfig(post_rate_per_second=settings.post_rate),
+    )
+    return Runtime(settings=settings, engine=engine, deps=deps, app=app, worker=worker)
 
 
 def _identify(deps: Deps) -> None:

@@ -43,6 +43,8 @@ class Settings:
     store_message_text: bool = False
     # Where the scheduler and outbox look for work; seconds. Small in tests and the demo.
     tick_seconds: float = 5.0
+    # Workspace-wide pace for chat.postMessage from the outbox, messages per second.
+    post_rate: float = 4.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -105,6 +107,15 @@ class Settings:
         except ValueError:
             problems.append(f"ENABLER_TICK_SECONDS must be a positive number (got {tick_text!r})")
 
+        rate_text = get("ENABLER_POST_RATE") or "4"
+        post_rate = 4.0
+        try:
+            post_rate = float(rate_text)
+            if post_rate <= 0:
+                raise ValueError
+        except ValueError:
+            problems.append(f"ENABLER_POST_RATE must be a positive number (got {rate_text!r})")
+
         if problems:
             raise ConfigError("Enabler cannot start:\n  - " + "\n  - ".join(problems))
         return cls(
@@ -117,6 +128,7 @@ class Settings:
             port=port,
             store_message_text=store_text in ("true", "1", "yes"),
             tick_seconds=tick,
+            post_rate=post_rate,
         )
 
     def require_slack(self, mode: Mode) -> None:

@@ -35,6 +35,7 @@ METHODS: tuple[str, ...] = (
     "chat.postEphemeral",
     "chat.postMessage",
     "chat.update",
+    "conversations.history",
     "conversations.info",
     "conversations.open",
     "team.info",

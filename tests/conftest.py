@@ -115,3 +115,24 @@ def uow(engine: Engine) -> Iterator[UnitOfWorkFactory]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'enabler.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A brand-new migrated database per test (for code that runs on several threads)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    request.getfixturevalue("pg_url")  # skips or fails when PostgreSQL is unavailable
+    url, schema = new_pg_schema_url()
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        drop_pg_schema(schema)

@@ -1059,6 +1059,29 @@ class SlackEmulator:
             body.update(no_op=True, already_open=True)
         return body
 
+    def _api_conversations_history(self, args: JSONDict) -> JSONDict:
+        """Newest first. Non-Marketplace apps get at most 15 messages a call (Slack, 2025)."""
+        channel = self._channel(args["channel"])
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args.get("latest") or "inf")
+        limit = min(int(args.get("limit") or 15), 15)
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        found = [
+            m
+            for m in self._messages
+            if m.channel == channel.id
+            and m.thread_ts in (None, m.ts)
+            and oldest < float(m.ts) < latest
+        ]
+        found.sort(key=lambda m: float(m.ts), reverse=True)
+        out = []
+        for message in found[:limit]:
+            body = message.to_api(self.team_id)
+            if not with_metadata:
+                body.pop("metadata", None)
+            out.append(body)
+        return {"messages": out, "has_more": len(found) > limit}
+
     def _api_chat_postMessage(self, args: JSONDict) -> JSONDict:  # noqa: N802 (Slack's name)
         channel = self._channel(args["channel"], posting=True)
         text = args.get("text") or ""

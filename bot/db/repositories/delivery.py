@@ -88,6 +88,16 @@ class DeliveryRepo:
         )
         return list(self.session.scalars(stmt))
 
+    def has_expired_sends(self, *, now: datetime) -> bool:
+        return (
+            self.session.scalar(
+                select(DeliveryRow.id)
+                .where(DeliveryRow.status == "sending", DeliveryRow.lease_until < now)
+                .limit(1)
+            )
+            is not None
+        )
+
     def release_lease(self, owner: str) -> int:
         """Put back rows this worker claimed but never started (graceful shutdown)."""
         result = self.session.execute(
