@@ -6,15 +6,8 @@ Everything else receives what it needs as arguments.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from sqlalchemy import Engine, text
 
 from bot.clock import Clock, SystemClock
@@ -26,34 +19,17 @@ from bot.db.unit_of_work import UnitOfWorkFactory
 from bot.delivery.worker import OutboxWorker, WorkerConfig
 from bot.observability import Metrics, get_logger
 from bot.scheduling.timers import Timers
+from bot.services import coaching as coaching_service
 from bot.slack.app import build_app
+from bot.slack.blocks.coaching import SlackCoachingMessages
 from bot.slack.deps import Deps
 from bot.slack.directory import UserDirectory
 from bot.slack.http import HttpServer, WSGIApp, make_wsgi_app
 from bot.slack.listeners import events
+from bot.slack.listeners.reflection import prompt_planner
+from bot.slack_client import make_client
 
 log = get_logger(__name__)
-
-
-def make_client(settings: Settings, *, for_outbox: bool = False) -> WebClient:
-    """A WebClient that retries what is worth retrying: 429 (honouring Retry-After), 5xx, and
-    dropped connections; never forever (a few attempts, then the caller sees the error).
-
-    The outbox's client retries only dropped connections: the outbox reschedules 429s and 5xx
-    itself, without holding a sending thread asleep.
-    """
-    handlers: list[Any] = [ConnectionErrorRetryHandler(max_retry_count=2)]
-    if not for_outbox:
-        handlers += [
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ]
-    return WebClient(
-        token=settings.slack_bot_token,
-        base_url=settings.slack_api_url,
-        timeout=15,
-        retry_handlers=handlers,
-    )
 
 
 @dataclass
@@ -80,8 +56,16 @@ class Runtime:
         tick = self.settings.tick_seconds
         self.timers.every("inbox_sweep", max(tick, 1.0), lambda: events.sweep(self.deps))
         self.timers.every("outbox", tick, self.worker.drain)
+        self.timers.every("coaching_reminders", max(tick, 1.0) * 15, self.coaching_sweep)
+        self.timers.every("prompt_planner", tick, prompt_planner(self.deps))
         self.deps.wake = self.timers.wake
         self.timers.start()
+
+    def coaching_sweep(self) -> None:
+        """Unanswered coaching requests, skip-level counts, action items coming due."""
+        coaching_service.sweep_all(
+            self.deps.uow, clock=self.deps.clock, messages=SlackCoachingMessages()
+        )
 
     def close(self) -> None:
         self.timers.stop()

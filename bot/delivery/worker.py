@@ -35,6 +35,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
 from bot.db.repositories.delivery import DeliveryRepo
+from bot.db.rows import DeliveryRow
 from bot.db.unit_of_work import UnitOfWorkFactory
 from bot.delivery.ratelimit import TokenBucket
 from bot.observability import Metrics, get_logger
@@ -67,6 +68,45 @@ class DrainResult:
         self.retried += other.retried
         self.expired += other.expired
         self.reconciled += other.reconciled
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """What the worker needs of a claimed row, read once at claim time."""
+
+    id: int
+    kind: str
+    operation: str
+    channel_id: str | None
+    recipient_user_id: str | None
+    thread_ts: str | None
+    update_of: int | None
+    payload: dict[str, Any]
+    expires_at: datetime | None
+
+    @classmethod
+    def of(cls, row: DeliveryRow) -> _Claimed:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            operation=row.operation,
+            channel_id=row.channel_id,
+            recipient_user_id=row.recipient_user_id,
+            thread_ts=row.thread_ts,
+            update_of=row.update_of,
+            payload=dict(row.payload),
+            expires_at=row.expires_at,
+        )
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """Slack accepted this row's message; recorded with the next transaction."""
+
+    id: int
+    kind: str
+    channel: str
+    ts: str
 
 
 @dataclass
@@ -118,14 +158,16 @@ class OutboxWorker:
                 if not rows:
                     break
                 batches += 1
-                with ThreadPoolExecutor(max_workers=self.config.concurrency) as pool:
-                    for result in pool.map(self._deliver, rows):
+                lanes = max(1, min(self.config.concurrency, len(rows)))
+                chunks = [rows[i::lanes] for i in range(lanes)]
+                with ThreadPoolExecutor(max_workers=lanes) as pool:
+                    for result in pool.map(self._deliver_lane, chunks):
                         total.add(result)
         finally:
             self._lock.release()
         return total
 
-    def _claim(self) -> list[int]:
+    def _claim(self) -> list[_Claimed]:
         now = self.clock.now()
         with self.uow() as tx:
             rows = DeliveryRepo(tx.session).claim_due(
@@ -134,9 +176,9 @@ class OutboxWorker:
                 lease_until=now + self.config.lease,
                 limit=self.config.batch,
             )
-            ids = [r.id for r in rows]
+            claimed = [_Claimed.of(r) for r in rows]
             tx.commit()
-        return ids
+        return claimed
 
     def release(self) -> int:
         """Give back claimed-but-unstarted rows (graceful shutdown)."""
@@ -147,96 +189,123 @@ class OutboxWorker:
 
     # -- one row -------------------------------------------------------------------------------
 
-    def _deliver(self, delivery_id: int) -> DrainResult:
+    def _deliver_lane(self, rows: list[_Claimed]) -> DrainResult:
+        """Send rows one after another. A row's "sent" mark rides in the same transaction as
+        the next row's "sending" mark: half the commits, same guarantees (a crash in between
+        leaves a `sending` row, which the reconciler settles)."""
         result = DrainResult()
-        call = self._start(delivery_id, result)
+        carry: _Sent | None = None
+        for row in rows:
+            carry = self._deliver(row, result, carry)
+        if carry is not None:
+            self._finish(carry)
+        return result
+
+    def _deliver(self, row: _Claimed, result: DrainResult, carry: _Sent | None) -> _Sent | None:
+        call = self._start(row, result, carry)
         if call is None:
-            return result
-        method, kwargs, kind = call
+            return None
+        method, kwargs = call
         if method == "chat.postMessage":
             self._post_bucket.acquire()
         try:
             response = self.client.api_call(method, json=kwargs)
         except SlackApiError as exc:
-            self._failed_call(delivery_id, kind, exc, result)
-            return result
+            self._failed_call(row.id, row.kind, exc, result)
+            return None
         except (OSError, TimeoutError) as exc:  # connection refused/reset, read timeout
-            self._retry_later(delivery_id, kind, type(exc).__name__, None, result)
-            return result
-        self._finish(delivery_id, kind, str(response.get("channel") or ""), str(response["ts"]))
+            self._retry_later(row.id, row.kind, type(exc).__name__, None, result)
+            return None
         result.sent += 1
-        return result
+        return _Sent(row.id, row.kind, str(response.get("channel") or ""), str(response["ts"]))
 
     def _start(
-        self, delivery_id: int, result: DrainResult
-    ) -> tuple[str, dict[str, Any], str] | None:
-        """Commit `sending` and build the call, or settle rows that must not be sent."""
+        self, row: _Claimed, result: DrainResult, carry: _Sent | None
+    ) -> tuple[str, dict[str, Any]] | None:
+        """Commit `sending` and build the call, or settle rows that must not be sent.
+
+        `carry` (the previous row's success, not yet recorded) is recorded first, in the same
+        transaction as this row's `sending` mark when there is one."""
         now = self.clock.now()
-        with self.uow() as tx:
-            repo = DeliveryRepo(tx.session)
-            row = repo.get(delivery_id)
-            if row is None or row.status != "claimed" or row.lease_owner != self.config.owner:
-                return None  # lost the lease to someone else; theirs now
-            if row.expires_at is not None and now > row.expires_at:
-                row.status, row.last_error = "cancelled", "expired"
-                tx.commit()
+        if row.operation == "update" or (row.expires_at is not None and now > row.expires_at):
+            if carry is not None:
+                self._finish(carry)
+            carry = None
+        if row.expires_at is not None and now > row.expires_at:
+            if self._settle(row.id, status="cancelled", error="expired"):
                 result.expired += 1
                 self._count(row.kind, "expired")
-                return None
-            if row.operation == "update":
-                target = repo.get(row.update_of) if row.update_of is not None else None
-                if target is None or target.status in ("failed", "cancelled"):
-                    row.status, row.last_error = "failed", "original_not_sent"
-                    tx.commit()
-                    result.failed += 1
-                    self._count(row.kind, "failed")
-                    return None
-                if target.status != "sent" or not target.sent_ts:
-                    # Edits wait for their message; try again shortly.
-                    row.status, row.lease_owner, row.lease_until = "pending", None, None
-                    row.due_at = now + timedelta(seconds=1)
-                    tx.commit()
-                    return None
-                method = "chat.update"
-                kwargs: dict[str, Any] = {
-                    "channel": target.sent_channel,
-                    "ts": target.sent_ts,
-                    **_content(row.payload),
-                }
-            else:
-                method = "chat.postMessage"
-                kwargs = {
-                    "channel": row.channel_id or row.recipient_user_id,
-                    "unfurl_links": False,
-                    **_content(row.payload),
-                    "metadata": {
-                        "event_type": METADATA_EVENT,
-                        "event_payload": {"delivery_id": row.id},
-                    },
-                }
-                if row.thread_ts:
-                    kwargs["thread_ts"] = row.thread_ts
-            row.status = "sending"
-            row.attempts += 1
-            row.send_started_at = now
-            row.lease_until = now + self.config.lease
-            kind = row.kind
-            tx.commit()
-        return method, kwargs, kind
+            return None
+        if row.operation == "update":
+            return self._start_update(row, result, now)
+        kwargs: dict[str, Any] = {
+            "channel": row.channel_id or row.recipient_user_id,
+            "unfurl_links": False,
+            **_content(row.payload),
+            "metadata": {"event_type": METADATA_EVENT, "event_payload": {"delivery_id": row.id}},
+        }
+        if row.thread_ts:
+            kwargs["thread_ts"] = row.thread_ts
+        if not self._mark_sending(row.id, now, carry):
+            return None  # lost the lease to someone else; theirs now
+        return "chat.postMessage", kwargs
 
-    def _finish(self, delivery_id: int, kind: str, channel: str, ts: str) -> None:
+    def _start_update(
+        self, row: _Claimed, result: DrainResult, now: datetime
+    ) -> tuple[str, dict[str, Any]] | None:
         with self.uow() as tx:
-            row = DeliveryRepo(tx.session).get(delivery_id)
-            if row is not None:
-                row.status = "sent"
-                row.sent_channel = channel or row.sent_channel
-                row.sent_ts = ts
-                row.sent_at = self.clock.now()
-                row.last_error = None
-                if row.operation == "update" and row.update_of is not None:
-                    row.sent_channel = channel
-                tx.commit()
-        self._count(kind, "sent")
+            target = DeliveryRepo(tx.session).get(row.update_of) if row.update_of else None
+            target_status = target.status if target is not None else None
+            channel = target.sent_channel if target is not None else None
+            ts = target.sent_ts if target is not None else None
+        if target_status in (None, "failed", "cancelled"):
+            if self._settle(row.id, status="failed", error="original_not_sent"):
+                result.failed += 1
+                self._count(row.kind, "failed")
+            return None
+        if target_status != "sent" or not ts:
+            # Edits wait for their message; try again shortly.
+            self._settle(row.id, status="pending", due_at=now + timedelta(seconds=1))
+            return None
+        if not self._mark_sending(row.id, now):
+            return None
+        return "chat.update", {"channel": channel, "ts": ts, **_content(row.payload)}
+
+    def _mark_sending(self, delivery_id: int, now: datetime, carry: _Sent | None = None) -> bool:
+        with self.uow() as tx:
+            repo = DeliveryRepo(tx.session)
+            if carry is not None:
+                repo.mark_sent(carry.id, channel=carry.channel, ts=carry.ts, now=now)
+            marked = repo.mark_sending(
+                delivery_id, owner=self.config.owner, now=now, lease_until=now + self.config.lease
+            )
+            tx.commit()
+        if carry is not None:
+            self._count(carry.kind, "sent")
+        return marked
+
+    def _settle(
+        self,
+        delivery_id: int,
+        *,
+        status: str,
+        error: str | None = None,
+        due_at: datetime | None = None,
+    ) -> bool:
+        with self.uow() as tx:
+            done = DeliveryRepo(tx.session).settle_claimed(
+                delivery_id, owner=self.config.owner, status=status, error=error, due_at=due_at
+            )
+            tx.commit()
+        return done
+
+    def _finish(self, sent: _Sent) -> None:
+        with self.uow() as tx:
+            DeliveryRepo(tx.session).mark_sent(
+                sent.id, channel=sent.channel, ts=sent.ts, now=self.clock.now()
+            )
+            tx.commit()
+        self._count(sent.kind, "sent")
 
     def _failed_call(
         self, delivery_id: int, kind: str, exc: SlackApiError, result: DrainResult

@@ -261,6 +261,7 @@ class _RateLimits:
     per_minute_by_tier: dict[str, float]
     post_message_per_second: float
     scale: float
+    post_message_workspace_per_second: float | None = None
     buckets: dict[tuple[str, str], _Bucket] = field(default_factory=dict)
 
 
@@ -569,9 +570,13 @@ class SlackEmulator:
         per_minute_by_tier: Mapping[str, float] | None = None,
         *,
         post_message_per_second: float | None = None,
+        post_message_workspace_per_second: float | None = None,
         scale: float = 1.0,
     ) -> None:
         """Answer HTTP 429 + Retry-After beyond Slack's rate-limit tiers.
+
+        ``post_message_workspace_per_second`` adds a workspace-wide chat.postMessage limit
+        (Slack: "several hundred messages a minute"), with a burst of one second's worth.
 
         ``per_minute_by_tier`` overrides Slack's tiers (t1 1, t2 20, t3 50, t4 100 per minute
         per method per workspace); give ``"t5"`` to limit special-tier methods other than
@@ -588,6 +593,7 @@ class SlackEmulator:
                 per_minute_by_tier=tiers,
                 post_message_per_second=post_message_per_second or DEFAULT_POST_MESSAGE_PER_SECOND,
                 scale=scale,
+                post_message_workspace_per_second=post_message_workspace_per_second,
             )
 
     def disable_rate_limits(self) -> None:
@@ -756,6 +762,17 @@ class SlackEmulator:
         else:
             return None
         now = time.monotonic()
+        if spec.name == "chat.postMessage" and limits.post_message_workspace_per_second:
+            rate = limits.post_message_workspace_per_second / limits.scale
+            team_key = ("chat.postMessage:workspace", self.team_id)
+            team_bucket = limits.buckets.get(team_key)
+            if team_bucket is None:
+                team_bucket = limits.buckets[team_key] = _Bucket(
+                    max(1.0, rate), rate, max(1.0, rate), now
+                )
+            wait = team_bucket.take(now)
+            if wait is not None:
+                return wait
         bucket = limits.buckets.get(key)
         if bucket is None:
             bucket = limits.buckets[key] = _Bucket(capacity, per_second, capacity, now)

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.bootstrap import make_client
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.db.engine import make_engine, make_session_factory
@@ -22,6 +21,7 @@ from bot.delivery.worker import METADATA_EVENT, OutboxWorker, WorkerConfig
 from bot.devtools.emulator import SlackEmulator
 from bot.services import outbox
 from bot.services.outbox import Message
+from bot.slack_client import make_client
 
 TEAM = "T0001"
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)

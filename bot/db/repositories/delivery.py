@@ -88,6 +88,65 @@ class DeliveryRepo:
         )
         return list(self.session.scalars(stmt))
 
+    def mark_sending(
+        self, delivery_id: int, *, owner: str, now: datetime, lease_until: datetime
+    ) -> bool:
+        """claimed -> sending, only while we hold the lease. Committed before Slack is called."""
+        result = self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id == delivery_id,
+                DeliveryRow.status == "claimed",
+                DeliveryRow.lease_owner == owner,
+            )
+            .values(
+                status="sending",
+                attempts=DeliveryRow.attempts + 1,
+                send_started_at=now,
+                lease_until=lease_until,
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def mark_sent(self, delivery_id: int, *, channel: str, ts: str, now: datetime) -> None:
+        values: dict[str, Any] = {
+            "status": "sent",
+            "sent_ts": ts,
+            "sent_at": now,
+            "last_error": None,
+        }
+        if channel:
+            values["sent_channel"] = channel
+        self.session.execute(
+            update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values)
+        )
+
+    def settle_claimed(
+        self,
+        delivery_id: int,
+        *,
+        owner: str,
+        status: str,
+        error: str | None = None,
+        due_at: datetime | None = None,
+    ) -> bool:
+        """A claimed row that will not be sent now: cancelled, failed, or back to pending."""
+        values: dict[str, Any] = {"status": status, "lease_owner": None, "lease_until": None}
+        if error is not None:
+            values["last_error"] = error
+        if due_at is not None:
+            values["due_at"] = due_at
+        result = self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id == delivery_id,
+                DeliveryRow.status == "claimed",
+                DeliveryRow.lease_owner == owner,
+            )
+            .values(**values)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
     def has_expired_sends(self, *, now: datetime) -> bool:
         return (
             self.session.scalar(
