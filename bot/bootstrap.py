@@ -19,11 +19,14 @@ from bot.db.unit_of_work import UnitOfWorkFactory
 from bot.delivery.worker import OutboxWorker, WorkerConfig
 from bot.observability import Metrics, get_logger
 from bot.scheduling.timers import Timers
+from bot.scheduling.work_queue import WorkQueue
 from bot.services import coaching as coaching_service
+from bot.services import nudging
 from bot.slack.app import build_app
 from bot.slack.blocks.coaching import SlackCoachingMessages
+from bot.slack.blocks.nudges import NUDGE_MESSAGES
 from bot.slack.deps import Deps
-from bot.slack.directory import UserDirectory
+from bot.slack.directory import ChannelDirectory, UserDirectory
 from bot.slack.http import HttpServer, WSGIApp, make_wsgi_app
 from bot.slack.listeners import events
 from bot.slack.listeners.reflection import prompt_planner
@@ -39,6 +42,7 @@ class Runtime:
     deps: Deps
     app: App
     worker: OutboxWorker
+    events: WorkQueue
     timers: Timers = field(default_factory=Timers)
 
     def health(self) -> bool:
@@ -69,7 +73,11 @@ class Runtime:
 
     def close(self) -> None:
         self.timers.stop()
-        self.worker.release()
+        self.events.stop()
+        try:
+            self.worker.release()  # hand unstarted claims back to the other replicas now
+        except Exception as exc:  # the database may be what is failing; leases expire anyway
+            log.warning("release_failed", error=type(exc).__name__)
         self.engine.dispose()
 
 
@@ -93,7 +101,18 @@ def build_runtime(
         clock=clock,
         client=client,
         directory=UserDirectory(client),
+        channels=ChannelDirectory(client),
         metrics=Metrics(),
+    )
+    # Detection's hook: doing-signals become nudges inside the event's transaction; the outbox
+    # worker is woken after commit (deps.wake is re-pointed when the timers start).
+    deps.on_signals = nudging.make_hook(
+        clock=clock,
+        messages=NUDGE_MESSAGES,
+        wake=lambda: deps.wake(),  # noqa: PLW0108 - late-bound: start_timers re-points wake
+        observe=lambda outcome: deps.metrics.nudges.labels(
+            outcome=outcome.action if outcome.action != "suppress" else outcome.reason
+        ).inc(),
     )
     if identify:
         _identify(deps)
@@ -109,7 +128,17 @@ def build_runtime(
         metrics=deps.metrics,
         config=WorkerConfig(post_rate_per_second=settings.post_rate),
     )
-    return Runtime(settings=settings, engine=engine, deps=deps, app=app, worker=worker)
+    # SQLite has one writer: one processing thread; PostgreSQL takes a few in parallel.
+    queue = WorkQueue(
+        lambda event_id: events.process_event(deps, event_id),
+        threads=1 if settings.database_url.startswith("sqlite") else 3,
+        name="events",
+    )
+    deps.process_event = queue.put
+    queue.start()
+    return Runtime(
+        settings=settings, engine=engine, deps=deps, app=app, worker=worker, events=queue
+    )
 
 
 def _identify(deps: Deps) -> None:

@@ -76,6 +76,7 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
     # Bolt is chatty at INFO about every request; keep ours readable.
     logging.getLogger("slack_bolt").setLevel(max(logging.WARNING, root.level))
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
 
 
 def get_logger(name: str) -> Any:

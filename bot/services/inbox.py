@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.clock import Clock
-from bot.db.repositories.core import InboxRepo, WorkspaceRepo
+from bot.db.repositories.core import InboxRepo
 from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 MAX_ATTEMPTS = 5
@@ -21,8 +21,8 @@ def record(*, uow: UnitOfWorkFactory, clock: Clock, body: dict[str, Any]) -> boo
     event = body.get("event") or {}
     workspace_id = str(body.get("team_id") or "")
     now = clock.now()
+    # One INSERT … ON CONFLICT DO NOTHING and a commit: all the ack path does.
     with uow() as tx:
-        WorkspaceRepo(tx.session).ensure(workspace_id, now=now)
         fresh = InboxRepo(tx.session).record(
             str(body["event_id"]),
             workspace_id=workspace_id,

@@ -9,10 +9,19 @@ from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.slack.deps import Deps
-from bot.slack.listeners import commands, events, fallbacks, home
+from bot.slack.listeners import (
+    coaching,
+    commands,
+    events,
+    fallbacks,
+    home,
+    nudges,
+    reflection,
+    schedules,
+)
 
 # Order matters only for fallbacks, which must come last.
-SURFACES = (events, commands, home)
+SURFACES = (events, commands, home, reflection, schedules, coaching, nudges)
 
 
 def build_app(deps: Deps, *, signing_secret: str, token: str) -> App:

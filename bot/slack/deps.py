@@ -11,7 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.unit_of_work import UnitOfWorkFactory
 from bot.observability import Metrics
-from bot.slack.directory import UserDirectory
+from bot.slack.directory import ChannelDirectory, UserDirectory
 
 
 @dataclass
@@ -22,6 +22,7 @@ class Deps:
     client: WebClient
     directory: UserDirectory
     metrics: Metrics
+    channels: ChannelDirectory
     # From auth.test at startup, so the ack path never has to ask Slack who we are.
     team_id: str = ""
     bot_user_id: str = ""
@@ -29,6 +30,11 @@ class Deps:
     # Called after a change that running timers should notice at once (schedules, outbox).
     # bootstrap points it at the scheduler's wake-up; a no-op by default.
     wake: Any = field(default=lambda: None)
+    # Called with (unit of work, new signal rows) after detection records signals; nudging
+    # plugs in here (bootstrap wires it). None: signals are recorded, nothing else happens.
+    on_signals: Any = None
+    # Hands a recorded event to the processing threads (bootstrap's WorkQueue.put).
+    process_event: Any = None
 
 
 class UserError(Exception):

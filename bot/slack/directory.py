@@ -92,3 +92,36 @@ def parse_user(raw: dict[str, object]) -> SlackUser:
         status_text=str(profile.get("status_text") or ""),
         status_emoji=str(profile.get("status_emoji") or ""),
     )
+
+
+class ChannelDirectory:
+    """Channel names (for `deal-*` patterns), via conversations.info, cached per workspace.
+
+    Called at most once per channel per process; renames arrive as channel_rename events.
+    """
+
+    def __init__(self, client: WebClient, *, ttl_seconds: float = 6 * 3600.0) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self._cache: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def name(self, workspace_id: str, channel_id: str) -> str | None:
+        key = (workspace_id, channel_id)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and now - hit[0] < self._ttl:
+                return hit[1]
+        try:
+            info = self._client.conversations_info(channel=channel_id)
+            name: str | None = str(info["channel"].get("name") or "") or None
+        except SlackApiError:
+            name = None
+        with self._lock:
+            self._cache[key] = (now, name)
+        return name
+
+    def remember(self, workspace_id: str, channel_id: str, name: str) -> None:
+        with self._lock:
+            self._cache[(workspace_id, channel_id)] = (time.monotonic(), name)

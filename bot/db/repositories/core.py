@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.rows import ChannelRow, DealChannelRow, InboxEventRow, PersonRow, WorkspaceRow
+from bot.db.upsert import insert_ignore
 
 
 class WorkspaceRepo:
@@ -26,17 +26,22 @@ class WorkspaceRepo:
     ) -> WorkspaceRow:
         row = self.session.get(WorkspaceRow, team_id)
         if row is None:
-            row = WorkspaceRow(
-                team_id=team_id,
-                name=name,
-                domain=domain,
-                holiday_countries=[],
-                settings={},
-                created_at=now,
-                updated_at=now,
+            insert_ignore(
+                self.session,
+                WorkspaceRow,
+                {
+                    "team_id": team_id,
+                    "name": name,
+                    "domain": domain,
+                    "holiday_countries": [],
+                    "settings": {},
+                    "created_at": now,
+                    "updated_at": now,
+                },
+                ["team_id"],
             )
-            self.session.add(row)
-            self.session.flush()
+            row = self.session.get(WorkspaceRow, team_id)
+            assert row is not None
         elif (name and row.name != name) or (domain and row.domain != domain):
             row.name = name or row.name
             row.domain = domain or row.domain
@@ -134,16 +139,21 @@ class ChannelRepo:
     ) -> ChannelRow:
         row = self.get(channel_id)
         if row is None:
-            row = ChannelRow(
-                workspace_id=self.workspace_id,
-                channel_id=channel_id,
-                name=name or "",
-                is_private=bool(is_private),
-                bot_is_member=bool(bot_is_member),
-                updated_at=now,
+            insert_ignore(
+                self.session,
+                ChannelRow,
+                {
+                    "workspace_id": self.workspace_id,
+                    "channel_id": channel_id,
+                    "name": name or "",
+                    "is_private": bool(is_private),
+                    "bot_is_member": bool(bot_is_member),
+                    "updated_at": now,
+                },
+                ["workspace_id", "channel_id"],
             )
-            self.session.add(row)
-            self.session.flush()
+            row = self.get(channel_id)
+            assert row is not None
             return row
         if name is not None:
             row.name = name
@@ -188,23 +198,19 @@ class InboxRepo:
         The primary key decides inside a savepoint, so two processes racing on one event id
         cannot both win and the caller's transaction survives the loser's conflict.
         """
-        if self.session.get(InboxEventRow, event_id) is not None:
-            return False
-        try:
-            with self.session.begin_nested():
-                self.session.add(
-                    InboxEventRow(
-                        event_id=event_id,
-                        workspace_id=workspace_id,
-                        event_type=event_type,
-                        payload=payload,
-                        received_at=now,
-                        attempts=0,
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        return insert_ignore(
+            self.session,
+            InboxEventRow,
+            {
+                "event_id": event_id,
+                "workspace_id": workspace_id,
+                "event_type": event_type,
+                "payload": payload,
+                "received_at": now,
+                "attempts": 0,
+            },
+            ["event_id"],
+        )
 
     def lock_pending(self, event_id: str) -> InboxEventRow | None:
         """The row, locked for processing, or None when it is already processed.

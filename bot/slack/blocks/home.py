@@ -6,7 +6,10 @@ from typing import Any
 
 from bot.services.home import HomeData
 from bot.slack import ids
+from bot.slack.blocks.coaching import home_sections as coaching_home_sections
 from bot.slack.blocks.common import Block, actions, button, context, divider, header, section, user
+from bot.slack.blocks.nudges import home_sections as nudge_home_sections
+from bot.slack.blocks.schedules import home_sections as prompt_home_sections
 
 
 def build_home(data: HomeData) -> dict[str, Any]:
@@ -18,6 +21,9 @@ def build_home(data: HomeData) -> dict[str, Any]:
         "unknown": _unknown,
     }
     blocks = builders[data.member.audience](data)
+    blocks.extend(nudge_home_sections(data.nudges))
+    blocks.extend(coaching_home_sections(data.coaching))
+    blocks.extend(prompt_home_sections(data.prompts))
     blocks.append(divider())
     blocks.append(
         actions(

@@ -17,6 +17,8 @@ from bot.services.people import Member, resolve
 from bot.slack import ids
 from bot.slack.blocks.help import CommandHelp, build_help
 from bot.slack.deps import Deps, UserError
+from bot.slack.listeners import coaching, rules
+from bot.slack.listeners import nudges as nudges_listener
 from bot.slack.listeners._safety import failure_text
 
 EVERYONE = frozenset({"rep", "manager", "second_line", "sales_ops", "unknown"})
@@ -76,6 +78,59 @@ def help_reply(audience: str, problem: str | None = None) -> Reply:
 SUBCOMMANDS: dict[str, Subcommand] = {
     "help": Subcommand(
         "help", "help", "what Enabler does and the commands you can use", EVERYONE, _help
+    ),
+    # Detection (sales ops): handler in listeners/rules.py.
+    "rules": Subcommand(
+        "rules",
+        'rules test "text"',
+        "see which signals a sentence would produce with the live rules",
+        SALES_OPS,
+        rules.rules_command,
+    ),
+    # One-on-ones, coaching, privacy (issue 6): handlers in listeners/coaching.py.
+    "coach": Subcommand(
+        "coach",
+        "coach",
+        "ask your manager for a coaching session",
+        frozenset({"rep", "manager", "second_line"}),
+        coaching.coach_command,
+    ),
+    "1on1": Subcommand(
+        "1on1",
+        "1on1 @rep",
+        "log a one-on-one with one of your reps",
+        MANAGERS,
+        coaching.one_on_one_command,
+        aliases=("1:1", "oneonone"),
+    ),
+    "privacy": Subcommand(
+        "privacy",
+        "privacy",
+        "see what Enabler stores about you",
+        EVERYONE,
+        coaching.privacy_command,
+    ),
+    # Nudges (issue 4): handlers in listeners/nudges.py.
+    "why": Subcommand(
+        "why",
+        "why",
+        "see your last nudge: the rules that noticed it, links and times",
+        MANAGERS,
+        nudges_listener.why_command,
+    ),
+    "snooze": Subcommand(
+        "snooze",
+        "snooze 3d | today | this week | off",
+        "pause nudges and reflection prompts for a while",
+        ON_ROSTER,
+        nudges_listener.snooze_command,
+    ),
+    "nudges": Subcommand(
+        "nudges",
+        "nudges off | on | unmute",
+        "turn your nudges off or on, or unmute channels",
+        MANAGERS,
+        nudges_listener.nudges_command,
     ),
 }
 

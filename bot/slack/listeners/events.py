@@ -21,7 +21,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.db.unit_of_work import UnitOfWork
 from bot.observability import get_logger
-from bot.services import channels, inbox, roster
+from bot.services import channels, detection, inbox, roster
 from bot.services import home as home_service
 from bot.slack.blocks.home import build_home
 from bot.slack.deps import Deps
@@ -37,7 +37,9 @@ def _home_opened(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict[str,
     if event.get("tab", "home") != "home":
         return "ignored:messages_tab"
     user_id = event["user"]
-    view = build_home(home_service.home_data(tx, workspace_id=workspace_id, user_id=user_id))
+    view = build_home(
+        home_service.home_data(tx, workspace_id=workspace_id, user_id=user_id, now=deps.clock.now())
+    )
     # After commit: a network round trip must not hold the database's write lock.
     tx.after_commit(lambda: deps.client.views_publish(user_id=user_id, view=view))
     return "ok"
@@ -55,6 +57,7 @@ def _user_change(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict[str,
 
 def _channel_rename(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict[str, Any]) -> str:
     channel = event.get("channel") or {}
+    deps.channels.remember(workspace_id, channel.get("id", ""), channel.get("name", ""))
     channels.learn(
         tx,
         workspace_id=workspace_id,
@@ -68,14 +71,47 @@ def _channel_rename(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict[s
 def _member_joined(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict[str, Any]) -> str:
     if event.get("user") != deps.bot_user_id:
         return "ignored:not_the_bot"
-    channels.learn(
-        tx,
+    return detection.on_bot_joined(
+        _detection(deps, tx, workspace_id), str(event.get("channel", ""))
+    ).outcome
+
+
+def _detection(deps: Deps, tx: UnitOfWork, workspace_id: str) -> detection.Context:
+    return detection.Context(
+        tx=tx,
         workspace_id=workspace_id,
-        channel_id=event.get("channel", ""),
         now=deps.clock.now(),
-        bot_is_member=True,
+        store_text=deps.settings.store_message_text,
+        channel_name=lambda channel_id: deps.channels.name(workspace_id, channel_id),
+        on_signals=deps.on_signals,
     )
-    return "ok"
+
+
+def _message(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict[str, Any]) -> str:
+    recorded = detection.on_message(_detection(deps, tx, workspace_id), event)
+    _count_signals(deps, tx, recorded)
+    return recorded.outcome
+
+
+def _reaction_added(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict[str, Any]) -> str:
+    recorded = detection.on_reaction(_detection(deps, tx, workspace_id), event, added=True)
+    _count_signals(deps, tx, recorded)
+    return recorded.outcome
+
+
+def _reaction_removed(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict[str, Any]) -> str:
+    return detection.on_reaction(_detection(deps, tx, workspace_id), event, added=False).outcome
+
+
+def _count_signals(deps: Deps, tx: UnitOfWork, recorded: detection.Recorded) -> None:
+    labels = detection.labels_of(tx, recorded)
+
+    def count() -> None:
+        for signal_type, kind in labels:
+            deps.metrics.signals.labels(type=signal_type, kind=kind).inc()
+
+    if labels:
+        tx.after_commit(count)
 
 
 def _uninstalled(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict[str, Any]) -> str:
@@ -88,6 +124,9 @@ HANDLERS: dict[str, EventHandler] = {
     "user_change": _user_change,
     "channel_rename": _channel_rename,
     "member_joined_channel": _member_joined,
+    "message": _message,
+    "reaction_added": _reaction_added,
+    "reaction_removed": _reaction_removed,
     "app_uninstalled": _uninstalled,
     "tokens_revoked": _uninstalled,
 }
@@ -95,7 +134,9 @@ HANDLERS: dict[str, EventHandler] = {
 
 def publish_home(deps: Deps, workspace_id: str, user_id: str) -> None:
     with deps.uow() as tx:
-        data = home_service.home_data(tx, workspace_id=workspace_id, user_id=user_id)
+        data = home_service.home_data(
+            tx, workspace_id=workspace_id, user_id=user_id, now=deps.clock.now()
+        )
     deps.client.views_publish(user_id=user_id, view=build_home(data))
 
 
@@ -156,4 +197,5 @@ def register(app: App, deps: Deps) -> None:
     # recorded as ignored and counted, never answered with an error (Slack would retry).
     @app.event(re.compile(".*"))
     def on_event(body: dict[str, Any], context: BoltContext) -> None:
-        process_event(deps, str(body["event_id"]))
+        # Recorded in the ack path; processed on the event queue (deps.process_event).
+        deps.process_event(str(body["event_id"]))

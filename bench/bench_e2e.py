@@ -1,0 +1,207 @@
+"""End-to-end: signed message events/second through Enabler's HTTP app vs a bare Bolt app.
+
+Both apps are served by the same server code (waitress, bot/slack/http.py) in this process and
+driven by the same load (N client threads posting signed `message` events). Enabler does its
+real ack-path work (signature check, inbox insert keyed by event_id) and then detection after
+the ack; the bare app has one no-op listener. Prints throughput, ack latency percentiles, the
+ratio, and how long Enabler took to finish processing everything it acked.
+
+    .venv/bin/python bench/bench_e2e.py [--events 3000] [--clients 8] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
+from sqlalchemy import func, select, text
+
+from bot.db.engine import make_engine
+from bot.db.rows import InboxEventRow, SignalRow
+from bot.devtools.harness import Harness
+from bot.devtools.sender import SlackRequestSender
+from bot.observability import Metrics
+from bot.services import roster
+from bot.slack.http import HttpServer, make_wsgi_app
+
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+ROSTER = "user_id,role,manager_id,name\nU0MGR1,manager,,Maya\n" + "".join(
+    f"U0REP{i},rep,U0MGR1,Rep {i}\n" for i in range(10)
+)
+TEXTS = [
+    "Acme wants 20% off, call with their CFO tomorrow",
+    "Leave it with me, I'll send the contract to their CFO tonight",
+    "What do you think their CFO needs to hear before Friday?",
+    "Thanks, updated the CRM",
+    "Your deal, your call. Happy to prep with you beforehand.",
+]
+
+
+def events(n: int) -> list[dict[str, Any]]:
+    out = []
+    for i in range(n):
+        root = i % 5 == 0
+        ts = f"{1_700_000_000 + i}.{i % 1_000_000:06d}"
+        thread = f"{1_700_000_000 + (i - i % 5)}.{(i - i % 5) % 1_000_000:06d}"
+        event = {
+            "type": "message",
+            "channel": "C0ACME",
+            "channel_type": "channel",
+            "user": f"U0REP{i % 10}" if root or i % 5 == 3 else "U0MGR1",
+            "text": TEXTS[i % 5],
+            "ts": ts,
+        }
+        if not root:
+            event["thread_ts"] = thread
+        out.append(event)
+    return out
+
+
+def drive(
+    url: str, secret: str, payloads: list[dict[str, Any]], clients: int
+) -> tuple[float, list[float]]:
+    chunks = [payloads[i::clients] for i in range(clients)]
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def run(chunk: list[dict[str, Any]]) -> None:
+        with httpx.Client(timeout=30) as http:
+            sender = SlackRequestSender(url, secret, team_id="T0001", client=http)
+            mine = []
+            for event in chunk:
+                started = time.perf_counter()
+                response = sender.event(event)
+                mine.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise RuntimeError(f"HTTP {response.status_code}")
+            with lock:
+                latencies.extend(mine)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in chunks]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started, latencies
+
+
+def bare_bolt(secret: str) -> HttpServer:
+    app = App(
+        signing_secret=secret,
+        authorize=lambda **_: AuthorizeResult(
+            enterprise_id=None, team_id="T0001", bot_token="xoxb-x", bot_user_id="U0BOT0001"
+        ),
+        process_before_response=False,
+    )
+
+    @app.event("message")
+    def noop() -> None:
+        return None
+
+    server = HttpServer(make_wsgi_app(app, health=lambda: True, metrics=Metrics()))
+    server.start()
+    return server
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+def report(name: str, seconds: float, lat: list[float], n: int) -> float:
+    rate = n / seconds
+    print(
+        f"{name:<22} {rate:>8.0f} events/s   ack p50 {pct(lat, 50):6.1f} ms   "
+        f"p99 {pct(lat, 99):6.1f} ms   max {max(lat) * 1000:6.1f} ms"
+    )
+    return rate
+
+
+def wait_processed(count: Callable[[], int], total: int, timeout: float = 300) -> float:
+    started = time.perf_counter()
+    while count() < total and time.perf_counter() - started < timeout:
+        time.sleep(0.05)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+    payloads = events(args.events)
+    schema = None
+    if args.postgres:
+        schema = "bench_e2e"
+        admin = make_engine(PG)
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+            conn.commit()
+        url = f"{PG}?options=-csearch_path%3D{schema}"
+    else:
+        url = f"sqlite:///{tempfile.mkdtemp()}/e2e.db"
+
+    with Harness(url) as h:
+        h.emulator.add_channel("C0ACME", name="deal-acme")
+        deps = h.runtime.deps
+        roster.import_roster(
+            uow=deps.uow, clock=deps.clock, workspace_id=h.team_id, csv_text=ROSTER
+        )
+        roster.add_deal_channel(
+            uow=deps.uow, clock=deps.clock, workspace_id=h.team_id, pattern="deal-*"
+        )
+        bare = bare_bolt(h.signing_secret)
+        try:
+            drive(bare.url, h.signing_secret, events(200), args.clients)  # warm up both
+            drive(h.server.url, h.signing_secret, events(50), args.clients)
+            with deps.uow() as tx:
+                already = tx.session.scalar(select(func.count()).select_from(InboxEventRow)) or 0
+            bare_s, bare_lat = drive(bare.url, h.signing_secret, payloads, args.clients)
+            ours_s, ours_lat = drive(h.server.url, h.signing_secret, payloads, args.clients)
+
+            def processed() -> int:
+                with deps.uow() as tx:
+                    return int(
+                        tx.session.scalar(
+                            select(func.count())
+                            .select_from(InboxEventRow)
+                            .where(InboxEventRow.processed_at.is_not(None))
+                        )
+                        or 0
+                    )
+
+            drain = wait_processed(processed, already + args.events)
+            with deps.uow() as tx:
+                signals = tx.session.scalar(select(func.count()).select_from(SignalRow)) or 0
+        finally:
+            bare.stop()
+    print(
+        f"backend: {'postgresql' if args.postgres else 'sqlite'}; {args.events} events, "
+        f"{args.clients} client threads, one process, waitress (8 threads) for both apps"
+    )
+    base = report("bare Bolt app", bare_s, bare_lat, args.events)
+    ours = report("Enabler (ack path)", ours_s, ours_lat, args.events)
+    print(
+        f"ratio Enabler / bare Bolt: {ours / base:.2f}x (target >= 0.7x); "
+        f"p99 ack {pct(ours_lat, 99):.1f} ms (target < 100 ms)"
+    )
+    print(f"all acked events processed {drain:.2f}s after the last ack; {signals} signals recorded")
+    if schema:
+        admin = make_engine(PG)
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            conn.commit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""Nudge queries, always scoped to one workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.db.rows import NudgeActionRow, NudgeRow, PersonPrefsRow, SignalRow
+
+
+class NudgeRepo:
+    def __init__(self, session: Session, workspace_id: str) -> None:
+        self.session = session
+        self.workspace_id = workspace_id
+
+    def add(self, row: NudgeRow) -> NudgeRow:
+        if row.workspace_id != self.workspace_id:
+            raise ValueError("nudge belongs to another workspace")
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def get(self, nudge_id: int, *, lock: bool = False) -> NudgeRow | None:
+        stmt = select(NudgeRow).where(
+            NudgeRow.id == nudge_id, NudgeRow.workspace_id == self.workspace_id
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        return self.session.scalar(stmt)
+
+    def lock_manager(self, user_id: str) -> PersonPrefsRow | None:
+        """Lock the manager's preferences row: two events about one manager decide in turn, so
+        a burst cannot slip two "send"s past the cool-down (PostgreSQL; SQLite has one writer)."""
+        return self.session.scalar(
+            select(PersonPrefsRow)
+            .where(
+                PersonPrefsRow.workspace_id == self.workspace_id,
+                PersonPrefsRow.user_id == user_id,
+            )
+            .with_for_update()
+        )
+
+    def sent_since(self, manager_id: str, since: datetime) -> list[datetime]:
+        return list(
+            self.session.scalars(
+                select(NudgeRow.created_at).where(
+                    NudgeRow.workspace_id == self.workspace_id,
+                    NudgeRow.manager_id == manager_id,
+                    NudgeRow.status == "sent",
+                    NudgeRow.created_at >= since,
+                )
+            )
+        )
+
+    def last(self, manager_id: str, *, statuses: Sequence[str] = ("sent",)) -> NudgeRow | None:
+        return self.session.scalar(
+            select(NudgeRow)
+            .where(
+                NudgeRow.workspace_id == self.workspace_id,
+                NudgeRow.manager_id == manager_id,
+                NudgeRow.status.in_(statuses),
+            )
+            .order_by(NudgeRow.created_at.desc(), NudgeRow.id.desc())
+            .limit(1)
+        )
+
+    def recent(
+        self,
+        *,
+        manager_id: str | None = None,
+        since: datetime | None = None,
+        statuses: Sequence[str] = ("sent", "suppressed"),
+        limit: int | None = None,
+    ) -> Sequence[NudgeRow]:
+        stmt = select(NudgeRow).where(
+            NudgeRow.workspace_id == self.workspace_id, NudgeRow.status.in_(statuses)
+        )
+        if manager_id is not None:
+            stmt = stmt.where(NudgeRow.manager_id == manager_id)
+        if since is not None:
+            stmt = stmt.where(NudgeRow.created_at >= since)
+        stmt = stmt.order_by(NudgeRow.created_at.desc(), NudgeRow.id.desc())
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return self.session.scalars(stmt).all()
+
+    def signals_of(self, nudge_id: int) -> Sequence[SignalRow]:
+        return self.session.scalars(
+            select(SignalRow)
+            .where(SignalRow.workspace_id == self.workspace_id, SignalRow.nudge_id == nudge_id)
+            .order_by(SignalRow.occurred_at, SignalRow.id)
+        ).all()
+
+    def justified_count(self, manager_id: str, rule: str, since: datetime) -> int:
+        """How often this manager said "it was needed" about this rule since `since`."""
+        count = self.session.scalar(
+            select(func.count())
+            .select_from(SignalRow)
+            .where(
+                SignalRow.workspace_id == self.workspace_id,
+                SignalRow.manager_id == manager_id,
+                SignalRow.rule == rule,
+                SignalRow.justified.is_(True),
+                SignalRow.status == "active",
+                SignalRow.occurred_at >= since,
+            )
+        )
+        return int(count or 0)
+
+    def add_action(self, row: NudgeActionRow) -> NudgeActionRow:
+        if row.workspace_id != self.workspace_id:
+            raise ValueError("nudge action belongs to another workspace")
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def actions_of(self, nudge_id: int) -> Sequence[NudgeActionRow]:
+        return self.session.scalars(
+            select(NudgeActionRow)
+            .where(
+                NudgeActionRow.workspace_id == self.workspace_id,
+                NudgeActionRow.nudge_id == nudge_id,
+            )
+            .order_by(NudgeActionRow.created_at, NudgeActionRow.id)
+        ).all()
+
+    def actions_for(self, nudge_ids: Sequence[int]) -> dict[int, list[NudgeActionRow]]:
+        found: dict[int, list[NudgeActionRow]] = {n: [] for n in nudge_ids}
+        if not nudge_ids:
+            return found
+        rows = self.session.scalars(
+            select(NudgeActionRow)
+            .where(
+                NudgeActionRow.workspace_id == self.workspace_id,
+                NudgeActionRow.nudge_id.in_(list(nudge_ids)),
+            )
+            .order_by(NudgeActionRow.created_at, NudgeActionRow.id)
+        ).all()
+        for row in rows:
+            found.setdefault(row.nudge_id, []).append(row)
+        return found

@@ -1,0 +1,987 @@
+"""The detection rule set: data, not code branches.
+
+A `RuleSet` is a list of `Rule`s plus per-type thresholds and a small *vocabulary* of named
+regex fragments (``{i_will}``, ``{deal_noun}``…) that rule patterns can reference. The built-in
+set lives in ``bot/domain/data/default_rules.yaml``; a workspace's sales ops can override it with
+a plain dict (disable a rule, change a weight or threshold, add phrases or patterns, extend a
+vocabulary entry, add whole rules). Every override is validated and errors name the field
+(``rules.takeover.contact.weight: must be a number between 0 and 1``).
+
+Why this shape:
+- *Explainable*: a signal always names exactly one rule id; the rule carries a description.
+- *Deterministic*: rules are evaluated in file order, ties break by position then order.
+- *Fast*: every rule's patterns and phrases are compiled once into a single alternation, and
+  the rules that apply to a (author role, thread owner role, channel kind, position) context
+  are indexed once per context, so a rep's message costs one dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from typing import Any, Final, Literal, cast, get_args
+
+import yaml
+
+from bot.domain.text import normalize, normalize_reaction
+
+__all__ = [
+    "CHANNEL_KINDS",
+    "DEFAULT_RULES",
+    "KINDS",
+    "ROLES",
+    "CompiledRule",
+    "ContextRequirement",
+    "FieldError",
+    "Kind",
+    "Mood",
+    "Position",
+    "Rule",
+    "RuleConfigError",
+    "RuleSet",
+    "Source",
+    "load_default_rules",
+    "load_rules",
+    "ruleset_from_dict",
+]
+
+Kind = Literal["doing", "enabling"]
+Source = Literal["message", "reaction", "huddle", "thread_activity"]
+Mood = Literal["any", "statement", "question"]
+Position = Literal["any", "reply", "root"]
+
+KINDS: Final[tuple[str, ...]] = get_args(Kind)
+SOURCES: Final[tuple[str, ...]] = get_args(Source)
+MOODS: Final[tuple[str, ...]] = get_args(Mood)
+POSITIONS: Final[tuple[str, ...]] = get_args(Position)
+ROLES: Final[tuple[str, ...]] = ("rep", "manager", "sales_ops")
+CHANNEL_KINDS: Final[tuple[str, ...]] = ("deal", "other", "dm")
+
+_MACRO = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
+_MAX_MACRO_DEPTH: Final = 8
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem in a rule definition, located by a dotted path (``rules.x.weight``)."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class RuleConfigError(ValueError):
+    """Raised when a rule set or an override is invalid; `errors` lists every bad field."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        self.errors: tuple[FieldError, ...] = tuple(errors)
+        super().__init__("; ".join(str(e) for e in self.errors))
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(e.field for e in self.errors)
+
+
+# --------------------------------------------------------------------------------------------
+# Values
+
+
+@dataclass(frozen=True)
+class ContextRequirement:
+    """Where a rule may fire. Empty sets mean "any"; `None` roles never satisfy a non-empty set.
+
+    Defaults encode the product rule: a manager, in a rep-owned thread, in a deal channel.
+    """
+
+    author_roles: frozenset[str] = frozenset({"manager"})
+    thread_owner_roles: frozenset[str] = frozenset({"rep"})
+    channel_kinds: frozenset[str] = frozenset({"deal"})
+    position: Position = "any"
+
+    def allows(
+        self,
+        author_role: str | None,
+        thread_owner_role: str | None,
+        channel_kind: str,
+        *,
+        is_reply: bool,
+    ) -> bool:
+        if self.author_roles and author_role not in self.author_roles:
+            return False
+        if self.thread_owner_roles and thread_owner_role not in self.thread_owner_roles:
+            return False
+        if self.channel_kinds and channel_kind not in self.channel_kinds:
+            return False
+        if self.position == "reply":
+            return is_reply
+        if self.position == "root":
+            return not is_reply
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "author_roles": sorted(self.author_roles),
+            "thread_owner_roles": sorted(self.thread_owner_roles),
+            "channel_kinds": sorted(self.channel_kinds),
+            "position": self.position,
+        }
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One explainable detection rule.
+
+    - `patterns` are regexes over normalised text and may use ``{vocab}`` macros;
+      `phrases` are literal text (normalised the same way as messages).
+    - `negations`: a cue found in the `negation_window` words before the match (same clause)
+      or in the match's own first words cancels that match ("I won't call them").
+    - `unless`: a cue in the same sentence cancels the match (offers: "…if you want?");
+      `unless_in_message` cancels it if found anywhere in the message.
+    - `mood`: "statement" ignores matches in a sentence ending with "?", "question" requires one.
+    - `reactions` (source "reaction"): reaction names; `min_author_posts` (source
+      "thread_activity"): the author's posts in the thread including this one must reach it and
+      exceed the thread owner's.
+    """
+
+    id: str
+    type: str
+    kind: Kind
+    source: Source = "message"
+    description: str = ""
+    patterns: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    negations: tuple[str, ...] = ()
+    negation_window: int = 4
+    unless: tuple[str, ...] = ()
+    unless_in_message: tuple[str, ...] = ()
+    mood: Mood = "any"
+    reactions: tuple[str, ...] = ()
+    min_author_posts: int = 0
+    context: ContextRequirement = field(default_factory=ContextRequirement)
+    weight: float = 1.0
+    enabled: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule as plain data (the same shape `ruleset_from_dict` reads)."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "type": self.type,
+            "source": self.source,
+            "description": self.description,
+            "weight": self.weight,
+            "enabled": self.enabled,
+            "context": self.context.to_dict(),
+        }
+        if self.source == "message":
+            out |= {
+                "patterns": list(self.patterns),
+                "phrases": list(self.phrases),
+                "negations": list(self.negations),
+                "negation_window": self.negation_window,
+                "unless": list(self.unless),
+                "unless_in_message": list(self.unless_in_message),
+                "mood": self.mood,
+            }
+        elif self.source == "reaction":
+            out["reactions"] = list(self.reactions)
+        elif self.source == "thread_activity":
+            out["min_author_posts"] = self.min_author_posts
+        return out
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule with its regexes compiled (macros expanded). Built once per `RuleSet`."""
+
+    rule: Rule
+    #: every pattern and phrase as one alternation (the rule's full meaning; used for display
+    #: and the benchmark baseline)
+    regex: re.Pattern[str] | None
+    #: the patterns that do not start with an anchor macro, searched as usual
+    rest: re.Pattern[str] | None
+    #: (anchor name, tail) for patterns written ``{anchor}tail``: the anchor is found once per
+    #: message and the tail is matched right after it, instead of trying the anchor's many
+    #: alternatives at every position of the text for every rule
+    anchored: tuple[tuple[str, re.Pattern[str]], ...]
+    negation: re.Pattern[str] | None
+    unless: re.Pattern[str] | None
+    unless_in_message: re.Pattern[str] | None
+    reactions: frozenset[str]
+    #: the rule only accepts matches in a sentence ending with "?" (mood "question"), so a
+    #: message without any "?" can skip it without running a single regex
+    needs_question_mark: bool = False
+
+
+_ContextKey = tuple[str | None, str | None, str, bool]
+
+
+@dataclass(frozen=True, eq=False)
+class RuleSet:
+    """An immutable, compiled rule set. Build with `ruleset_from_dict` or `with_overrides`."""
+
+    rules: tuple[Rule, ...]
+    types: tuple[tuple[str, Kind], ...]
+    thresholds: tuple[tuple[str, float], ...]
+    vocab: tuple[tuple[str, str], ...]
+    default_threshold: float = 0.5
+    version: str = "1"
+    #: vocabulary names that act as anchors when a pattern starts with them (see CompiledRule)
+    anchors: tuple[str, ...] = ()
+    _compiled: tuple[CompiledRule, ...] = field(default=(), repr=False, compare=False)
+    _anchor_regex: tuple[tuple[str, re.Pattern[str]], ...] = field(
+        default=(), repr=False, compare=False
+    )
+    _by_context: dict[tuple[Source, _ContextKey], tuple[CompiledRule, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if not self._compiled:
+            compiled, anchor_regex = _compile_all(self)
+            object.__setattr__(self, "_compiled", compiled)
+            object.__setattr__(self, "_anchor_regex", anchor_regex)
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    @property
+    def compiled(self) -> tuple[CompiledRule, ...]:
+        return self._compiled
+
+    @property
+    def anchor_regex(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        return self._anchor_regex
+
+    def kind_of(self, signal_type: str) -> Kind:
+        return dict(self.types)[signal_type]
+
+    def threshold(self, signal_type: str) -> float:
+        return dict(self.thresholds).get(signal_type, self.default_threshold)
+
+    def type_order(self, signal_type: str) -> int:
+        for i, (name, _) in enumerate(self.types):
+            if name == signal_type:
+                return i
+        return len(self.types)
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+    def applicable(
+        self,
+        source: Source,
+        author_role: str | None,
+        thread_owner_role: str | None,
+        channel_kind: str,
+        *,
+        is_reply: bool,
+    ) -> tuple[CompiledRule, ...]:
+        """Enabled rules of `source` whose context allows this one (memoised per context)."""
+        key = (source, (author_role, thread_owner_role, channel_kind, is_reply))
+        found = self._by_context.get(key)
+        if found is None:
+            found = tuple(
+                c
+                for c in self._compiled
+                if c.rule.enabled
+                and c.rule.source == source
+                and c.rule.context.allows(
+                    author_role, thread_owner_role, channel_kind, is_reply=is_reply
+                )
+            )
+            self._by_context[key] = found
+        return found
+
+    # -- data round trip ----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "default_threshold": self.default_threshold,
+            "types": dict(self.types),
+            "thresholds": dict(self.thresholds),
+            "vocab": dict(self.vocab),
+            "anchors": list(self.anchors),
+            "rules": [r.to_dict() for r in self.rules],
+        }
+
+    def with_overrides(self, overrides: Mapping[str, Any] | str) -> RuleSet:
+        """Apply a workspace override (a dict, or its JSON text) and return a new rule set.
+
+        Shape (every key optional)::
+
+            {"thresholds": {"thread_close": 0.7},
+             "types": {"my_type": "doing"},
+             "vocab": {"deal_noun": {"add": ["mutual action plan"]}, "x": "regex"},
+             "rules": {"takeover.contact": {"enabled": false, "weight": 0.4,
+                                            "add_phrases": ["..."], "add_patterns": ["..."],
+                                            "add_negations": ["..."], "add_unless": ["..."],
+                                            "phrases": [...], "patterns": [...],
+                                            "negation_window": 3, "mood": "statement",
+                                            "context": {"channel_kinds": ["deal", "other"]}}},
+             "add_rules": [{"id": "...", "type": "...", "patterns": [...], ...}]}
+        """
+        if isinstance(overrides, str):
+            try:
+                overrides = cast(Mapping[str, Any], json.loads(overrides))
+            except json.JSONDecodeError as exc:
+                raise RuleConfigError([FieldError("$", f"invalid JSON: {exc.msg}")]) from exc
+        return _apply_overrides(self, overrides)
+
+
+# --------------------------------------------------------------------------------------------
+# Compilation
+
+
+def _expand(pattern: str, vocab: Mapping[str, str], where: str, errors: list[FieldError]) -> str:
+    """Replace ``{name}`` macros (recursively) with ``(?:fragment)``."""
+    out = pattern
+    for _ in range(_MAX_MACRO_DEPTH):
+        missing = [m for m in _MACRO.findall(out) if m not in vocab]
+        if missing:
+            errors.append(FieldError(where, f"unknown vocabulary name {{{missing[0]}}}"))
+            return out
+        expanded = _MACRO.sub(lambda m: f"(?:{vocab[m.group(1)]})", out)
+        if expanded == out:
+            return out
+        out = expanded
+    errors.append(FieldError(where, "vocabulary macros nest too deeply (a cycle?)"))
+    return out
+
+
+def _phrase_regex(phrase: str) -> str:
+    text = normalize(phrase)
+    body = re.escape(text).replace(r"\ ", " ")
+    head = r"\b" if text[:1].isalnum() else ""
+    tail = r"\b" if text[-1:].isalnum() else ""
+    return f"{head}{body}{tail}"
+
+
+def _split_top(pattern: str) -> list[str]:
+    """Split a regex at its top-level ``|`` (not inside groups or character classes)."""
+    parts: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _group_end(pattern: str, open_at: int) -> int:
+    """Index of the ``)`` closing the group opened at `open_at`, or -1."""
+    depth, i, in_class = 0, open_at, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _letter_first(alternative: str) -> str | None:
+    head = alternative[:1]
+    if (
+        head == "("
+        and alternative.startswith("(?:")
+        and _group_end(alternative, 0) == len(alternative) - 1
+    ):
+        # a whole alternative that is itself a group, as a macro expands to: ``(?:(?:a|b))``
+        inner = [_letter_first(a) for a in _split_top(alternative[3:-1])]
+        if any(r is None for r in inner):
+            return None
+        return "(?:" + "|".join(r for r in inner if r is not None) + ")"
+    if not head or not (head.isalnum() or head == "_") or alternative[1:2] in ("?", "*", "+", "{"):
+        return None
+    return f"{head}(?<!\\w{head}){alternative[1:]}"
+
+
+def _literal_first(pattern: str) -> str:
+    """Rewrite a leading ``\\b`` before literal words into a look-behind after the first letter.
+
+    ``\\bfoo`` and ``f(?<!\\wf)oo`` match exactly the same strings (a word boundary before a word
+    character means "the previous character is not a word character"), but a pattern whose
+    every branch starts with a plain character lets the regex engine reject most text
+    positions in C without entering the pattern: the rule set runs several times faster.
+    Anything this does not recognise is returned unchanged.
+    """
+    alternatives = _split_top(pattern)
+    if len(alternatives) > 1:
+        return "|".join(_literal_first(a) for a in alternatives)
+    if not pattern.startswith("\\b"):
+        return pattern
+    body = pattern[2:]
+    if body.startswith("(?:"):
+        end = _group_end(body, 0)
+        after = body[end + 1 :] if end > 0 else ""
+        if end < 0 or after[:1] in ("?", "*", "+", "{"):
+            return pattern
+        rewritten = [_letter_first(a) for a in _split_top(body[3:end])]
+        if any(r is None for r in rewritten):
+            return pattern
+        return "(?:" + "|".join(r for r in rewritten if r is not None) + ")" + after
+    return _letter_first(body) or pattern
+
+
+def _compile_list(
+    items: Iterable[tuple[str, str]],
+    vocab: Mapping[str, str],
+    errors: list[FieldError],
+    *,
+    optimise: bool = True,
+) -> re.Pattern[str] | None:
+    parts: list[str] = []
+    for where, source in items:
+        n_before = len(errors)
+        expanded = _expand(source, vocab, where, errors)
+        if len(errors) > n_before:
+            continue
+        try:
+            re.compile(expanded)
+        except re.error as exc:
+            errors.append(FieldError(where, f"invalid regex: {exc}"))
+            continue
+        parts.append(_literal_first(expanded) if optimise else expanded)
+    if not parts:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.MULTILINE)
+
+
+def _compile_rule(
+    rule: Rule, vocab: Mapping[str, str], anchors: Sequence[str], errors: list[FieldError]
+) -> CompiledRule:
+    base = f"rules.{rule.id}"
+    pattern_items = [(f"{base}.patterns[{i}]", p) for i, p in enumerate(rule.patterns)]
+    pattern_items += [
+        (f"{base}.phrases[{i}]", _phrase_regex(p)) for i, p in enumerate(rule.phrases)
+    ]
+    regex = _compile_list(pattern_items, vocab, errors)
+    tails: dict[str, list[tuple[str, str]]] = {}
+    rest_items: list[tuple[str, str]] = []
+    for where, p in pattern_items:
+        head = next((a for a in anchors if p.startswith("{" + a + "}")), None)
+        if head is None:
+            rest_items.append((where, p))
+        else:
+            tails.setdefault(head, []).append((where, p[len(head) + 2 :]))
+    silent: list[FieldError] = []  # already reported through `regex` above
+    rest = _compile_list(rest_items, vocab, silent)
+    anchored = tuple(
+        (a, tail)
+        for a, items in tails.items()
+        if (tail := _compile_list(items, vocab, silent)) is not None
+    )
+    negation = _compile_list(
+        [(f"{base}.negations[{i}]", p) for i, p in enumerate(rule.negations)], vocab, errors
+    )
+    unless = _compile_list(
+        [(f"{base}.unless[{i}]", p) for i, p in enumerate(rule.unless)], vocab, errors
+    )
+    unless_msg = _compile_list(
+        [(f"{base}.unless_in_message[{i}]", p) for i, p in enumerate(rule.unless_in_message)],
+        vocab,
+        errors,
+    )
+    if rule.source == "message" and regex is None and rule.enabled:
+        errors.append(FieldError(f"{base}.patterns", "a message rule needs a pattern or phrase"))
+    return CompiledRule(
+        rule=rule,
+        regex=regex,
+        rest=rest,
+        anchored=anchored,
+        negation=negation,
+        unless=unless,
+        unless_in_message=unless_msg,
+        reactions=frozenset(normalize_reaction(r) for r in rule.reactions),
+        needs_question_mark=rule.mood == "question",
+    )
+
+
+def _compile_all(
+    rs: RuleSet,
+) -> tuple[tuple[CompiledRule, ...], tuple[tuple[str, re.Pattern[str]], ...]]:
+    errors: list[FieldError] = []
+    vocab = dict(rs.vocab)
+    anchor_regex: list[tuple[str, re.Pattern[str]]] = []
+    for i, name in enumerate(rs.anchors):
+        if name not in vocab:
+            errors.append(FieldError(f"anchors[{i}]", f"unknown vocabulary name {name!r}"))
+            continue
+        compiled_anchor = _compile_list([(f"vocab.{name}", "{" + name + "}")], vocab, errors)
+        if compiled_anchor is not None:
+            anchor_regex.append((name, compiled_anchor))
+    for name, fragment in rs.vocab:
+        n_before = len(errors)
+        expanded = _expand(fragment, vocab, f"vocab.{name}", errors)
+        if len(errors) == n_before:
+            try:
+                re.compile(expanded)
+            except re.error as exc:
+                errors.append(FieldError(f"vocab.{name}", f"invalid regex: {exc}"))
+    names = [a for a, _ in anchor_regex]
+    compiled = tuple(_compile_rule(r, vocab, names, errors) for r in rs.rules)
+    if errors:
+        raise RuleConfigError(errors)
+    return compiled, tuple(anchor_regex)
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing and validation of plain data
+
+_RULE_KEYS: Final = frozenset(
+    {
+        "id",
+        "type",
+        "source",
+        "description",
+        "patterns",
+        "phrases",
+        "negations",
+        "negation_window",
+        "unless",
+        "unless_in_message",
+        "mood",
+        "reactions",
+        "min_author_posts",
+        "context",
+        "weight",
+        "enabled",
+    }
+)
+_LIST_KEYS: Final = (
+    "patterns",
+    "phrases",
+    "negations",
+    "unless",
+    "unless_in_message",
+    "reactions",
+)
+_CONTEXT_KEYS: Final = frozenset(
+    {"author_roles", "thread_owner_roles", "channel_kinds", "position"}
+)
+_OVERRIDE_RULE_KEYS: Final = (_RULE_KEYS - {"id", "type", "source"}) | {
+    f"add_{k}" for k in _LIST_KEYS
+}
+_TOP_KEYS: Final = frozenset(
+    {
+        "version",
+        "default_threshold",
+        "types",
+        "thresholds",
+        "vocab",
+        "defaults",
+        "rules",
+        "anchors",
+    }
+)
+_OVERRIDE_TOP_KEYS: Final = frozenset(
+    {"types", "thresholds", "vocab", "rules", "add_rules", "default_threshold"}
+)
+
+
+class _Checker:
+    """Collects field errors while reading untrusted plain data."""
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def fail(self, where: str, message: str) -> None:
+        self.errors.append(FieldError(where, message))
+
+    def mapping(self, value: object, where: str) -> Mapping[str, Any] | None:
+        if isinstance(value, Mapping):
+            return cast(Mapping[str, Any], value)
+        self.fail(where, "must be an object")
+        return None
+
+    def unknown_keys(self, data: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
+        for key in sorted(set(data) - allowed, key=str):
+            self.fail(f"{where}.{key}" if where else str(key), "unknown field")
+
+    def number(self, value: object, where: str, lo: float, hi: float) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+            self.fail(where, f"must be a number between {lo:g} and {hi:g}")
+            return None
+        return float(value)
+
+    def integer(self, value: object, where: str, lo: int, hi: int) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            self.fail(where, f"must be an integer between {lo} and {hi}")
+            return None
+        return value
+
+    def boolean(self, value: object, where: str) -> bool | None:
+        if not isinstance(value, bool):
+            self.fail(where, "must be true or false")
+            return None
+        return value
+
+    def text(self, value: object, where: str) -> str | None:
+        if not isinstance(value, str):
+            self.fail(where, "must be a string")
+            return None
+        return value
+
+    def strings(self, value: object, where: str) -> tuple[str, ...] | None:
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            self.fail(where, "must be a list of strings")
+            return None
+        out: list[str] = []
+        for i, item in enumerate(cast(Sequence[object], value)):
+            if not isinstance(item, str) or not item.strip():
+                self.fail(f"{where}[{i}]", "must be a non-empty string")
+                continue
+            out.append(item)
+        return tuple(out)
+
+    def choice(self, value: object, where: str, allowed: Sequence[str]) -> str | None:
+        if value not in allowed:
+            self.fail(where, f"must be one of {', '.join(allowed)}")
+            return None
+        return cast(str, value)
+
+    def roles(self, value: object, where: str, allowed: Sequence[str]) -> frozenset[str] | None:
+        items = self.strings(value, where)
+        if items is None:
+            return None
+        bad = [x for x in items if x not in allowed]
+        if bad:
+            self.fail(where, f"unknown value {bad[0]!r}; expected {', '.join(allowed)}")
+            return None
+        return frozenset(items)
+
+
+def _read_context(
+    chk: _Checker, data: object, where: str, base: ContextRequirement
+) -> ContextRequirement:
+    mapping = chk.mapping(data, where)
+    if mapping is None:
+        return base
+    chk.unknown_keys(mapping, _CONTEXT_KEYS, where)
+    out = base
+    if "author_roles" in mapping:
+        v = chk.roles(mapping["author_roles"], f"{where}.author_roles", ROLES)
+        out = replace(out, author_roles=v) if v is not None else out
+    if "thread_owner_roles" in mapping:
+        v = chk.roles(mapping["thread_owner_roles"], f"{where}.thread_owner_roles", ROLES)
+        out = replace(out, thread_owner_roles=v) if v is not None else out
+    if "channel_kinds" in mapping:
+        v = chk.roles(mapping["channel_kinds"], f"{where}.channel_kinds", CHANNEL_KINDS)
+        out = replace(out, channel_kinds=v) if v is not None else out
+    if "position" in mapping:
+        p = chk.choice(mapping["position"], f"{where}.position", POSITIONS)
+        out = replace(out, position=cast(Position, p)) if p is not None else out
+    return out
+
+
+def _apply_rule_fields(
+    chk: _Checker, rule: Rule, data: Mapping[str, Any], where: str, *, additive: bool
+) -> Rule:
+    """Apply the scalar/list fields present in `data` to `rule` (also `add_*` when additive)."""
+    changes: dict[str, Any] = {}
+    for key in _LIST_KEYS:
+        if key in data:
+            v = chk.strings(data[key], f"{where}.{key}")
+            if v is not None:
+                changes[key] = v
+        if additive and f"add_{key}" in data:
+            v = chk.strings(data[f"add_{key}"], f"{where}.add_{key}")
+            if v is not None:
+                changes[key] = tuple(changes.get(key, getattr(rule, key))) + v
+    if "description" in data:
+        d = chk.text(data["description"], f"{where}.description")
+        if d is not None:
+            changes["description"] = d
+    if "weight" in data:
+        w = chk.number(data["weight"], f"{where}.weight", 0.0, 1.0)
+        if w is not None:
+            changes["weight"] = w
+    if "enabled" in data:
+        b = chk.boolean(data["enabled"], f"{where}.enabled")
+        if b is not None:
+            changes["enabled"] = b
+    if "negation_window" in data:
+        n = chk.integer(data["negation_window"], f"{where}.negation_window", 0, 20)
+        if n is not None:
+            changes["negation_window"] = n
+    if "min_author_posts" in data:
+        n = chk.integer(data["min_author_posts"], f"{where}.min_author_posts", 1, 1000)
+        if n is not None:
+            changes["min_author_posts"] = n
+    if "mood" in data:
+        m = chk.choice(data["mood"], f"{where}.mood", MOODS)
+        if m is not None:
+            changes["mood"] = m
+    if "context" in data:
+        changes["context"] = _read_context(chk, data["context"], f"{where}.context", rule.context)
+    return replace(rule, **changes)
+
+
+def _read_new_rule(
+    chk: _Checker,
+    data: object,
+    where: str,
+    types: Mapping[str, Kind],
+    defaults: Rule,
+) -> Rule | None:
+    mapping = chk.mapping(data, where)
+    if mapping is None:
+        return None
+    chk.unknown_keys(mapping, _RULE_KEYS, where)
+    rule_id = mapping.get("id")
+    if not isinstance(rule_id, str) or not _ID.match(rule_id):
+        chk.fail(f"{where}.id", "must be a lower-case id like 'takeover.contact'")
+        return None
+    here = f"rules.{rule_id}"
+    signal_type = mapping.get("type")
+    if not isinstance(signal_type, str) or signal_type not in types:
+        chk.fail(f"{here}.type", f"must be one of {', '.join(types)}")
+        return None
+    source = chk.choice(mapping.get("source", "message"), f"{here}.source", SOURCES)
+    if source is None:
+        return None
+    rule = replace(defaults, id=rule_id, type=signal_type, kind=types[signal_type])
+    rule = replace(rule, source=cast(Source, source))
+    return _apply_rule_fields(chk, rule, mapping, here, additive=False)
+
+
+def _read_types(chk: _Checker, data: object, where: str) -> dict[str, Kind]:
+    mapping = chk.mapping(data, where)
+    out: dict[str, Kind] = {}
+    if mapping is None:
+        return out
+    for name, kind in mapping.items():
+        if not isinstance(name, str) or not _ID.match(name):
+            chk.fail(f"{where}.{name}", "type names are lower-case ids")
+            continue
+        k = chk.choice(kind, f"{where}.{name}", KINDS)
+        if k is not None:
+            out[name] = cast(Kind, k)
+    return out
+
+
+def _read_thresholds(
+    chk: _Checker, data: object, where: str, types: Mapping[str, Kind]
+) -> dict[str, float]:
+    mapping = chk.mapping(data, where)
+    out: dict[str, float] = {}
+    if mapping is None:
+        return out
+    for name, value in mapping.items():
+        if name not in types:
+            chk.fail(f"{where}.{name}", "unknown signal type")
+            continue
+        v = chk.number(value, f"{where}.{name}", 0.0, 1.0)
+        if v is not None:
+            out[str(name)] = v
+    return out
+
+
+def _read_vocab(chk: _Checker, data: object, where: str, base: Mapping[str, str]) -> dict[str, str]:
+    """Vocab entries are a regex string, a list of literal alternatives, or {"add": [...]}."""
+    mapping = chk.mapping(data, where)
+    out = dict(base)
+    if mapping is None:
+        return out
+    for name, value in mapping.items():
+        here = f"{where}.{name}"
+        if not isinstance(name, str) or not _MACRO.fullmatch("{" + name + "}"):
+            chk.fail(here, "vocabulary names are lower-case identifiers")
+            continue
+        if isinstance(value, str):
+            out[name] = value
+        elif isinstance(value, list):
+            items = chk.strings(value, here)
+            if items is not None:
+                out[name] = "|".join(_phrase_regex(x) for x in items)
+        elif isinstance(value, Mapping):
+            entry = cast(Mapping[str, Any], value)
+            chk.unknown_keys(entry, frozenset({"add"}), here)
+            if name not in out:
+                chk.fail(here, "cannot add to an unknown vocabulary entry")
+                continue
+            items = chk.strings(entry.get("add"), f"{here}.add")
+            if items is not None:
+                out[name] = "|".join([out[name], *(_phrase_regex(x) for x in items)])
+        else:
+            chk.fail(here, "must be a regex string, a list of phrases or {add: [...]}")
+    return out
+
+
+def _finish(
+    chk: _Checker,
+    *,
+    rules: Sequence[Rule],
+    types: Mapping[str, Kind],
+    thresholds: Mapping[str, float],
+    vocab: Mapping[str, str],
+    default_threshold: float,
+    version: str,
+    anchors: tuple[str, ...],
+) -> RuleSet:
+    seen: set[str] = set()
+    for r in rules:
+        if r.id in seen:
+            chk.fail(f"rules.{r.id}", "duplicate rule id")
+        seen.add(r.id)
+    if chk.errors:
+        raise RuleConfigError(chk.errors)
+    return RuleSet(
+        rules=tuple(rules),
+        types=tuple(types.items()),
+        thresholds=tuple(sorted(thresholds.items())),
+        vocab=tuple(vocab.items()),
+        default_threshold=default_threshold,
+        version=version,
+        anchors=anchors,
+    )
+
+
+def ruleset_from_dict(data: Mapping[str, Any]) -> RuleSet:
+    """Build a complete rule set from plain data (the default YAML's shape)."""
+    chk = _Checker()
+    chk.unknown_keys(data, _TOP_KEYS, "")
+    types = _read_types(chk, data.get("types", {}), "types")
+    if not types:
+        chk.fail("types", "at least one signal type is required")
+    thresholds = _read_thresholds(chk, data.get("thresholds", {}), "thresholds", types)
+    default_threshold = chk.number(
+        data.get("default_threshold", 0.5), "default_threshold", 0.0, 1.0
+    )
+    vocab = _read_vocab(chk, data.get("vocab", {}), "vocab", {})
+    defaults = Rule(id="_", type="_", kind="doing")
+    raw_defaults = data.get("defaults")
+    if raw_defaults is not None:
+        dmap = chk.mapping(raw_defaults, "defaults")
+        if dmap is not None:
+            chk.unknown_keys(dmap, _RULE_KEYS - {"id", "type"}, "defaults")
+            defaults = _apply_rule_fields(chk, defaults, dmap, "defaults", additive=False)
+    rules: list[Rule] = []
+    raw_rules = data.get("rules", [])
+    if not isinstance(raw_rules, list):
+        chk.fail("rules", "must be a list of rules")
+        raw_rules = []
+    for i, raw in enumerate(cast(list[object], raw_rules)):
+        rule = _read_new_rule(chk, raw, f"rules[{i}]", types, defaults)
+        if rule is not None:
+            rules.append(rule)
+    return _finish(
+        chk,
+        rules=rules,
+        types=types,
+        thresholds=thresholds,
+        vocab=vocab,
+        default_threshold=default_threshold if default_threshold is not None else 0.5,
+        version=str(data.get("version", "1")),
+        anchors=chk.strings(data.get("anchors", []), "anchors") or (),
+    )
+
+
+def _apply_overrides(base: RuleSet, data: Mapping[str, Any]) -> RuleSet:
+    chk = _Checker()
+    if not isinstance(data, Mapping):
+        raise RuleConfigError([FieldError("$", "overrides must be an object")])
+    chk.unknown_keys(data, _OVERRIDE_TOP_KEYS, "")
+    types = dict(base.types)
+    if "types" in data:
+        types |= _read_types(chk, data["types"], "types")
+    thresholds = dict(base.thresholds)
+    if "thresholds" in data:
+        thresholds |= _read_thresholds(chk, data["thresholds"], "thresholds", types)
+    default_threshold: float | None = base.default_threshold
+    if "default_threshold" in data:
+        default_threshold = chk.number(data["default_threshold"], "default_threshold", 0.0, 1.0)
+    vocab = dict(base.vocab)
+    if "vocab" in data:
+        vocab = _read_vocab(chk, data["vocab"], "vocab", vocab)
+    rules = list(base.rules)
+    index = {r.id: i for i, r in enumerate(rules)}
+    if "rules" in data:
+        changes = chk.mapping(data["rules"], "rules")
+        for rule_id, change in (changes or {}).items():
+            where = f"rules.{rule_id}"
+            if rule_id not in index:
+                chk.fail(where, "unknown rule id")
+                continue
+            cmap = chk.mapping(change, where)
+            if cmap is None:
+                continue
+            chk.unknown_keys(cmap, frozenset(_OVERRIDE_RULE_KEYS), where)
+            i = index[rule_id]
+            rules[i] = _apply_rule_fields(chk, rules[i], cmap, where, additive=True)
+    if "add_rules" in data:
+        raw = data["add_rules"]
+        if not isinstance(raw, list):
+            chk.fail("add_rules", "must be a list of rules")
+        else:
+            defaults = Rule(id="_", type="_", kind="doing")
+            for i, item in enumerate(cast(list[object], raw)):
+                rule = _read_new_rule(chk, item, f"add_rules[{i}]", types, defaults)
+                if rule is not None:
+                    rules.append(rule)
+    return _finish(
+        chk,
+        rules=rules,
+        types=types,
+        thresholds=thresholds,
+        vocab=vocab,
+        default_threshold=default_threshold if default_threshold is not None else 0.5,
+        version=base.version,
+        anchors=base.anchors,
+    )
+
+
+def load_default_rules() -> RuleSet:
+    """Read and compile the packaged default rule set."""
+    raw = resources.files("bot.domain").joinpath("data/default_rules.yaml").read_text("utf-8")
+    data = yaml.safe_load(raw)
+    if not isinstance(data, Mapping):
+        raise RuleConfigError([FieldError("$", "default rules must be a mapping")])
+    return ruleset_from_dict(cast(Mapping[str, Any], data))
+
+
+def load_rules(overrides: Mapping[str, Any] | str | None = None) -> RuleSet:
+    """The default rules, with a workspace's overrides applied when given."""
+    return DEFAULT_RULES if overrides is None else DEFAULT_RULES.with_overrides(overrides)
+
+
+DEFAULT_RULES: Final[RuleSet] = load_default_rules()
