@@ -1,7 +1,7 @@
 """End-to-end: signed message events/second through Enabler's HTTP app vs a bare Bolt app.
 
 Both apps are served by the same server code (waitress, bot/slack/http.py) in this process and
-driven by the same load (N client threads posting signed `message` events). Enabler does its
+driven by the same load (N client processes posting signed `message` events). Enabler does its
 real ack-path work (signature check, inbox insert keyed by event_id) and then detection after
 the ack; the bare app has one no-op listener. Prints throughput, ack latency percentiles, the
 ratio, and how long Enabler took to finish processing everything it acked.
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import httpx
@@ -64,33 +64,28 @@ def events(n: int) -> list[dict[str, Any]]:
     return out
 
 
+def _client(url: str, secret: str, chunk: list[dict[str, Any]]) -> list[float]:
+    """One load-generating client (its own process, so it does not share our GIL)."""
+    latencies = []
+    with httpx.Client(timeout=30) as http:
+        sender = SlackRequestSender(url, secret, team_id="T0001", client=http)
+        for event in chunk:
+            started = time.perf_counter()
+            response = sender.event(event)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise RuntimeError(f"HTTP {response.status_code}")
+    return latencies
+
+
 def drive(
-    url: str, secret: str, payloads: list[dict[str, Any]], clients: int
+    url: str, secret: str, payloads: list[dict[str, Any]], clients: int, pool: ProcessPoolExecutor
 ) -> tuple[float, list[float]]:
     chunks = [payloads[i::clients] for i in range(clients)]
-    latencies: list[float] = []
-    lock = threading.Lock()
-
-    def run(chunk: list[dict[str, Any]]) -> None:
-        with httpx.Client(timeout=30) as http:
-            sender = SlackRequestSender(url, secret, team_id="T0001", client=http)
-            mine = []
-            for event in chunk:
-                started = time.perf_counter()
-                response = sender.event(event)
-                mine.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    raise RuntimeError(f"HTTP {response.status_code}")
-            with lock:
-                latencies.extend(mine)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in chunks]
     started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started, latencies
+    results = list(pool.map(_client, [url] * clients, [secret] * clients, chunks))
+    elapsed = time.perf_counter() - started
+    return elapsed, [x for r in results for x in r]
 
 
 def bare_bolt(secret: str) -> HttpServer:
@@ -135,7 +130,7 @@ def wait_processed(count: Callable[[], int], total: int, timeout: float = 300) -
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=3000)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
     payloads = events(args.events)
@@ -161,13 +156,14 @@ def main() -> None:
             uow=deps.uow, clock=deps.clock, workspace_id=h.team_id, pattern="deal-*"
         )
         bare = bare_bolt(h.signing_secret)
+        pool = ProcessPoolExecutor(max_workers=args.clients)
         try:
-            drive(bare.url, h.signing_secret, events(200), args.clients)  # warm up both
-            drive(h.server.url, h.signing_secret, events(50), args.clients)
+            drive(bare.url, h.signing_secret, events(200), args.clients, pool)  # warm up both
+            drive(h.server.url, h.signing_secret, events(50), args.clients, pool)
             with deps.uow() as tx:
                 already = tx.session.scalar(select(func.count()).select_from(InboxEventRow)) or 0
-            bare_s, bare_lat = drive(bare.url, h.signing_secret, payloads, args.clients)
-            ours_s, ours_lat = drive(h.server.url, h.signing_secret, payloads, args.clients)
+            bare_s, bare_lat = drive(bare.url, h.signing_secret, payloads, args.clients, pool)
+            ours_s, ours_lat = drive(h.server.url, h.signing_secret, payloads, args.clients, pool)
 
             def processed() -> int:
                 with deps.uow() as tx:
@@ -184,10 +180,11 @@ def main() -> None:
             with deps.uow() as tx:
                 signals = tx.session.scalar(select(func.count()).select_from(SignalRow)) or 0
         finally:
+            pool.shutdown()
             bare.stop()
     print(
         f"backend: {'postgresql' if args.postgres else 'sqlite'}; {args.events} events, "
-        f"{args.clients} client threads, one process, waitress (8 threads) for both apps"
+        f"{args.clients} client processes; both apps in this process on waitress (8 threads)"
     )
     base = report("bare Bolt app", bare_s, bare_lat, args.events)
     ours = report("Enabler (ack path)", ours_s, ours_lat, args.events)

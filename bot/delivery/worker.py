@@ -140,7 +140,8 @@ class OutboxWorker:
         self.metrics = metrics
         self.config = config or WorkerConfig()
         self._post_bucket = TokenBucket(self.config.post_rate_per_second)
-        self._history_bucket = TokenBucket(self.config.history_calls_per_minute / 60.0, burst=1.0)
+        history_rate = self.config.history_calls_per_minute / 60.0
+        self._history_bucket = TokenBucket(history_rate, burst=max(1.0, history_rate))
         self._lock = threading.Lock()  # one drain at a time per worker
 
     # -- the loop ----------------------------------------------------------------------------

@@ -53,7 +53,10 @@ def run_chaos(
     kill_every: float = 0.5,
     timeout: float = 120.0,
     seed: int = 7,
+    min_age: float = 1.0,
 ) -> ChaosReport:
+    """Kill a random worker every `kill_every` seconds (one alive at least `min_age`, so that
+    a slow interpreter start cannot stall the run forever) until everything is settled."""
     rng = random.Random(seed)
     engine = make_engine(database_url)
     uow = UnitOfWorkFactory(make_session_factory(engine))
@@ -104,6 +107,7 @@ def run_chaos(
             )
 
         procs = [spawn() for _ in range(workers)]
+        born = [time.monotonic()] * workers
         kills = 0
         started = time.monotonic()
         try:
@@ -111,11 +115,15 @@ def run_chaos(
                 time.sleep(kill_every)
                 if _remaining(uow) == 0:
                     break
-                victim = rng.randrange(len(procs))
+                grown = [i for i in range(len(procs)) if time.monotonic() - born[i] >= min_age]
+                if not grown:
+                    continue
+                victim = rng.choice(grown)
                 os.kill(procs[victim].pid, signal.SIGKILL)
                 procs[victim].wait()
                 kills += 1
                 procs[victim] = spawn()
+                born[victim] = time.monotonic()
         finally:
             for proc in procs:
                 proc.send_signal(signal.SIGTERM)

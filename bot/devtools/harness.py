@@ -10,7 +10,7 @@ import secrets
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from bot.bootstrap import Runtime, build_runtime
 from bot.clock import Clock
@@ -86,6 +86,25 @@ class Harness:
         if self.timers:
             self._runtime.start_timers()
         return self
+
+    def open_home(self, user_id: str) -> dict[str, Any]:
+        """Act out `user_id` opening the App Home tab; the home view the app published."""
+
+        def publishes() -> int:
+            return sum(
+                1
+                for call in self.emulator.calls_to("views.publish")
+                if call.args.get("user_id") == user_id
+            )
+
+        before = publishes()
+        self.sender.event(
+            {"type": "app_home_opened", "user": user_id, "channel": "D0HOME", "tab": "home"}
+        )
+        wait_for(lambda: publishes() > before)
+        view = self.emulator.home_view(user_id)
+        assert view is not None
+        return view
 
     def stop(self) -> None:
         if self._sender is not None:

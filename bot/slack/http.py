@@ -94,6 +94,7 @@ class HttpServer:
             app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True
         )
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def port(self) -> int:
@@ -104,13 +105,23 @@ class HttpServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.run, name="waitress", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="waitress", daemon=True)
         self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._server.run()
+        except (OSError, ValueError):
+            # Closing the listening socket under a running select loop makes it raise
+            # (EBADF / "file descriptor cannot be a negative integer"): that is our stop.
+            if not self._stopping.is_set():
+                raise
 
     def serve_forever(self) -> None:
         self._server.run()
 
     def stop(self) -> None:
+        self._stopping.set()
         self._server.close()
         if self._thread is not None:
             self._thread.join(timeout=5)

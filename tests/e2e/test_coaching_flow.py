@@ -109,12 +109,7 @@ def _request(h: Harness) -> CoachingRequestRow:
 
 
 def _home(h: Harness, user_id: str) -> str:
-    before = len(h.emulator.calls_to("views.publish"))
-    h.sender.event({"type": "app_home_opened", "user": user_id, "channel": "D0X", "tab": "home"})
-    wait_for(lambda: len(h.emulator.calls_to("views.publish")) > before)
-    view = h.emulator.home_view(user_id)
-    assert view is not None
-    return json.dumps(view["blocks"])
+    return json.dumps(h.open_home(user_id)["blocks"])
 
 
 def _sweep(h: Harness, clock: FixedClock) -> coaching.SweepResult:

@@ -121,12 +121,7 @@ def _click(h: Harness, message: Message, action_id: str, user: str = MANAGER) ->
 
 
 def _home(h: Harness, user_id: str) -> str:
-    before = len(h.emulator.calls_to("views.publish"))
-    h.sender.event({"type": "app_home_opened", "user": user_id, "channel": "D0X", "tab": "home"})
-    wait_for(lambda: len(h.emulator.calls_to("views.publish")) > before)
-    view = h.emulator.home_view(user_id)
-    assert view is not None
-    return _dump(view["blocks"])
+    return _dump(h.open_home(user_id)["blocks"])
 
 
 def test_takeover_to_coaching_questions_in_the_thread(h: Harness, clock: FixedClock) -> None:

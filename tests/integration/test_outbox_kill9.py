@@ -20,7 +20,7 @@ def test_kill_minus_nine_loses_nothing_and_duplicates_nothing(pg_url: str) -> No
         engine = make_engine(url)
         migrate.upgrade(engine)
         engine.dispose()
-        report = run_chaos(url, messages=400, workers=2, kill_every=0.5, timeout=90)
+        report = run_chaos(url, messages=400, workers=2, kill_every=0.5, timeout=240)
     finally:
         drop_pg_schema(schema)
     print(report.line())
