@@ -498,11 +498,15 @@ def _compile_rule(
     tails: dict[str, list[tuple[str, str]]] = {}
     rest_items: list[tuple[str, str]] = []
     for where, p in pattern_items:
-        head = next((a for a in anchors if p.startswith("{" + a + "}")), None)
-        if head is None:
-            rest_items.append((where, p))
-        else:
-            tails.setdefault(head, []).append((where, p[len(head) + 2 :]))
+        # Route each top-level alternative on its own: in ``{anchor}a|b`` only ``a`` follows
+        # the anchor; ``b`` may match anywhere (treating the whole as ``{anchor}(?:a|b)``
+        # would silently tie ``b`` to the anchor too).
+        for alt in _split_top(p) if "|" in p else [p]:
+            head = next((a for a in anchors if alt.startswith("{" + a + "}")), None)
+            if head is None:
+                rest_items.append((where, alt))
+            else:
+                tails.setdefault(head, []).append((where, alt[len(head) + 2 :]))
     silent: list[FieldError] = []  # already reported through `regex` above
     rest = _compile_list(rest_items, vocab, silent)
     anchored = tuple(

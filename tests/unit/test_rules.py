@@ -96,6 +96,21 @@ def test_default_rules_compile_and_round_trip() -> None:
             "escalating to our CEO now",
             ["escalation"],
         ),
+        # in "{anchor}a|b" only "a" is tied to the anchor; "b" matches anywhere
+        (
+            {
+                "types": {"escalation": "doing"},
+                "add_rules": [
+                    {
+                        "id": "custom.alt",
+                        "type": "escalation",
+                        "patterns": [r"{i_will} wrangle\b|\bwrangled them\b"],
+                    }
+                ],
+            },
+            "honestly we wrangled them",
+            ["escalation"],
+        ),
     ],
 )
 def test_overrides_change_behaviour(

@@ -91,6 +91,55 @@ def test_manager_in_reps_deal_thread(text: str, expected: set[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # told the customer what we will do (past tense, reported commitment)
+        ("I told their buyer we can include onboarding at 8%", {"deal_commitment"}),
+        ("promised them the revised order form by friday", {"deal_commitment"}),
+        ("I told them we can't do 20%", set()),
+        # deliverables beyond the obvious nouns: fees, trials, questionnaires, payment terms
+        ("I'll extend their pilot by two weeks", {"deal_commitment"}),
+        ("I'm working on the security questionnaire for them", {"deal_commitment"}),
+        ("I agreed net 45 with their AP team", {"deal_commitment"}),
+        ("the renewal quote is on me", {"deal_commitment"}),
+        # handing the work to the rep is not doing it
+        ("I'll send you last quarter's pricing so you can build the quote", set()),
+        ("I'll help you draft the proposal tomorrow", set()),
+        # contacting or arranging in the rep's place, now or later
+        ("I'm calling their procurement lead right now", {"thread_takeover"}),
+        ("looping in <@U0SE> for the security questions", set()),
+        ("I'll book a dinner with their COO next week", {"thread_takeover"}),
+        ("let me take the legal back-and-forth from here", {"thread_takeover"}),
+        ("consider it done", {"thread_takeover"}),
+        # joining and leading a call
+        ("I'll attend the QBR and do the talking", {"call_join"}),
+        ("putting myself on the Friday call with their VP", {"call_join"}),
+        ("I'll be on the call, but only to listen - you run it", {"hand_back"}),
+        # closing language with emoji and trailers
+        (":white_check_mark: sorted", {"thread_close"}),
+        ("all resolved on our side :heavy_check_mark:", {"thread_close"}),
+        ("everything's wrapped up, they countersigned", {"thread_close"}),
+        ("I'm wrapped up in meetings all day", set()),
+        # coaching: "walk me thru", "in your view", "what would need to be true"
+        ("walk me thru your mutual plan", {"coaching_question"}),
+        ("who really signs off here, in your opinion?", {"coaching_question"}),
+        ("what has to be true for them to sign this month?", {"coaching_question"}),
+        ("thoughts on how to get procurement moving?", {"coaching_question"}),
+        # hand-back: back seat, follow your lead; refusal that only waits on someone else
+        ("I'll take a back seat on this one", {"hand_back"}),
+        ("I won't send anything until legal signs off", set()),
+        # French clitics and "me encargo del contrato" (deliverable, not a takeover)
+        ("Je leur envoie la proposition demain", {"deal_commitment"}),
+        ("Me encargo de la propuesta", {"deal_commitment"}),
+        ("pues dejalo conmigo", {"thread_takeover"}),  # not only at a sentence start
+    ],
+)
+def test_grammar_generalises(text: str, expected: set[str]) -> None:
+    """Wordings the rules were not written from: grammar, not sentences."""
+    assert types(text) == expected
+
+
+@pytest.mark.parametrize(
     ("author", "owner", "channel", "is_reply"),
     [
         ("rep", "rep", "deal", True),  # a rep saying the same words
