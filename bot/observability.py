@@ -77,6 +77,8 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
     logging.getLogger("slack_bolt").setLevel(max(logging.WARNING, root.level))
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
+    # A line per timer tick is noise; failures still show.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
 
 
 def get_logger(name: str) -> Any:

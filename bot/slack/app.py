@@ -40,6 +40,11 @@ def build_app(deps: Deps, *, signing_secret: str, token: str) -> App:
             bot_id=deps.bot_id,
         )
 
+    bolt_logger = logging.getLogger("enabler.bolt")
+    # Bolt warns at construction that SLACK_BOT_TOKEN from the environment is unused: by design,
+    # `authorize` supplies it. Keep the startup log free of that false alarm.
+    level = bolt_logger.level
+    bolt_logger.setLevel(logging.ERROR)
     app = App(
         client=deps.client,
         signing_secret=signing_secret,
@@ -47,8 +52,9 @@ def build_app(deps: Deps, *, signing_secret: str, token: str) -> App:
         process_before_response=False,
         request_verification_enabled=True,
         ignoring_self_events_enabled=True,
-        logger=logging.getLogger("enabler.bolt"),
+        logger=bolt_logger,
     )
+    bolt_logger.setLevel(level)
     for surface in SURFACES:
         surface.register(app, deps)
     fallbacks.register(app, deps)
