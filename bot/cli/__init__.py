@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.cli import admin, outbox, rules, serve
 from bot.cli import coaching as coaching_cli
+from bot.cli import demo as demo_cli
 from bot.cli import export as export_cli
 from bot.cli import nudges as nudges_cli
 from bot.cli import privacy as privacy_cli
@@ -24,5 +25,6 @@ main.add_command(coaching_cli.coaching)
 main.add_command(export_cli.export)
 main.add_command(privacy_cli.privacy)
 main.add_command(nudges_cli.nudges)
+main.add_command(demo_cli.demo)
 
 __all__ = ["main"]
