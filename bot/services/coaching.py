@@ -26,7 +26,7 @@ from bot.domain import coaching as domain
 from bot.domain.calendar import add_working_hours
 from bot.domain.permissions import Action, Org, PermissionDenied, Person, check, require
 from bot.services import outbox
-from bot.services.org import load_org, person_or_stranger
+from bot.services.org import authorize, load_org, person_or_stranger
 from bot.services.outbox import Message
 
 # --------------------------------------------------------------------------------------------
@@ -138,8 +138,9 @@ def set_defaults(
 ) -> CoachingDefaults:
     """Change the workspace defaults. ``actor_id=None`` means the server operator (CLI)."""
     if actor_id is not None:
-        org = load_org(tx, workspace_id)
-        require(person_or_stranger(org, actor_id), Action.MANAGE_DEFAULTS, subject=None, org=org)
+        authorize(
+            tx, workspace_id, actor_id=actor_id, action=Action.MANAGE_DEFAULTS, subject_id=None
+        )
     current = get_defaults(tx, workspace_id)
     checks = (
         ("cadence_days", cadence_days, 1, 365, "Cadence is 1 to 365 days."),
@@ -344,6 +345,66 @@ def _load(tx: UnitOfWork, workspace_id: str, request_id: int) -> CoachingRequest
     return row
 
 
+def _load_for(
+    tx: UnitOfWork,
+    workspace_id: str,
+    request_id: int,
+    actor_id: str,
+    action: Action,
+    *,
+    managers_own: bool = False,
+) -> tuple[CoachingRequestRow, Org]:
+    """The request, locked, once ``actor_id`` may do ``action`` to it (its requester is the
+    subject). ``managers_own``: the manager it was sent to owns it, whoever manages the rep now."""
+    row = _load(tx, workspace_id, request_id)
+    org = authorize(
+        tx,
+        workspace_id,
+        actor_id=actor_id,
+        action=action,
+        subject_id=row.requester_id,
+        resource_owner=row.manager_id if managers_own else None,
+    )
+    return row, org
+
+
+def _advance(
+    tx: UnitOfWork,
+    workspace_id: str,
+    row: CoachingRequestRow,
+    org: Org,
+    new: domain.CoachingRequest,
+    now: datetime,
+) -> RequestView:
+    """Store the request's new state and return it as its people will now see it."""
+    _apply(row, new, now)
+    return view_of(row, org, get_defaults(tx, workspace_id).skills)
+
+
+def _edit_rep_message(
+    tx: UnitOfWork,
+    *,
+    workspace_id: str,
+    row: CoachingRequestRow,
+    kind: str,
+    dedupe_key: str,
+    message: Message,
+    now: datetime,
+) -> None:
+    """Edit the DM the rep was last sent about this request (if any) in place."""
+    if row.rep_message_id is None:
+        return
+    outbox.update(
+        tx,
+        workspace_id=workspace_id,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        of_delivery=row.rep_message_id,
+        message=message,
+        now=now,
+    )
+
+
 def _refresh_manager_message(
     tx: UnitOfWork,
     *,
@@ -487,14 +548,8 @@ def get_request(
     tx: UnitOfWork, *, workspace_id: str, actor_id: str, request_id: int
 ) -> RequestView:
     """For opening the accept/propose/decline/outcome modals: only the two people involved."""
-    row = _load(tx, workspace_id, request_id)
-    org = load_org(tx, workspace_id)
-    require(
-        _actor(org, actor_id),
-        Action.VIEW_COACHING_REQUEST,
-        subject=person_or_stranger(org, row.requester_id),
-        org=org,
-        resource_owner=row.manager_id,
+    row, org = _load_for(
+        tx, workspace_id, request_id, actor_id, Action.VIEW_COACHING_REQUEST, managers_own=True
     )
     return view_of(row, org, get_defaults(tx, workspace_id).skills)
 
@@ -520,20 +575,18 @@ def respond(
             errors = domain.validate_decline(note=decline_note)
     if errors:
         return Submitted(errors=errors)
-    row = _load(tx, workspace_id, request_id)
-    org = load_org(tx, workspace_id)
-    require(
-        _actor(org, actor_id),
+    row, org = _load_for(
+        tx,
+        workspace_id,
+        request_id,
+        actor_id,
         Action.RESPOND_TO_COACHING_REQUEST,
-        subject=person_or_stranger(org, row.requester_id),
-        org=org,
-        resource_owner=row.manager_id,
+        managers_own=True,
     )
     new = domain.transition(to_domain(row), event, at=now)
-    _apply(row, new, now)
     if isinstance(event, domain.Propose):
         row.proposal_note = note.strip() or None
-    view = view_of(row, org, get_defaults(tx, workspace_id).skills)
+    view = _advance(tx, workspace_id, row, org, new, now)
     key = f"{row.state}:{int((row.proposed_for or row.scheduled_for or now).timestamp())}"
     _refresh_manager_message(
         tx, workspace_id=workspace_id, row=row, view=view, now=now, messages=messages, key=key
@@ -562,14 +615,7 @@ def take_proposed_time(
     messages: CoachingMessages,
 ) -> RequestView:
     """The rep takes the time the manager proposed."""
-    row = _load(tx, workspace_id, request_id)
-    org = load_org(tx, workspace_id)
-    require(
-        _actor(org, actor_id),
-        Action.ANSWER_PROPOSED_TIME,
-        subject=person_or_stranger(org, row.requester_id),
-        org=org,
-    )
+    row, org = _load_for(tx, workspace_id, request_id, actor_id, Action.ANSWER_PROPOSED_TIME)
     try:
         new = domain.transition(to_domain(row), domain.Accept(), at=now)
     except ValueError as exc:
@@ -578,8 +624,7 @@ def take_proposed_time(
         raise CoachingError(
             "That proposed time has already passed. Ask your manager for another one."
         ) from exc
-    _apply(row, new, now)
-    view = view_of(row, org, get_defaults(tx, workspace_id).skills)
+    view = _advance(tx, workspace_id, row, org, new, now)
     key = f"taken:{int((row.scheduled_for or now).timestamp())}"
     _refresh_manager_message(
         tx, workspace_id=workspace_id, row=row, view=view, now=now, messages=messages, key=key
@@ -593,16 +638,15 @@ def take_proposed_time(
         now=now,
         to_user=row.manager_id,
     )
-    if row.rep_message_id is not None:
-        outbox.update(
-            tx,
-            workspace_id=workspace_id,
-            kind="coaching_outcome",
-            dedupe_key=f"coaching:{row.id}:rep-edit:{key}",
-            of_delivery=row.rep_message_id,
-            message=messages.outcome_for_rep(view),
-            now=now,
-        )
+    _edit_rep_message(
+        tx,
+        workspace_id=workspace_id,
+        row=row,
+        kind="coaching_outcome",
+        dedupe_key=f"coaching:{row.id}:rep-edit:{key}",
+        message=messages.outcome_for_rep(view),
+        now=now,
+    )
     return view
 
 
@@ -621,18 +665,11 @@ def log_outcome(
     errors = domain.validate_outcome(worked_on=worked_on, next_steps=next_steps)
     if errors:
         return Submitted(errors=errors)
-    row = _load(tx, workspace_id, request_id)
-    org = load_org(tx, workspace_id)
-    require(
-        _actor(org, actor_id),
-        Action.LOG_COACHING_OUTCOME,
-        subject=person_or_stranger(org, row.requester_id),
-        org=org,
-        resource_owner=row.manager_id,
+    row, org = _load_for(
+        tx, workspace_id, request_id, actor_id, Action.LOG_COACHING_OUTCOME, managers_own=True
     )
     new = domain.transition(to_domain(row), domain.Complete(worked_on, next_steps), at=now)
-    _apply(row, new, now)
-    view = view_of(row, org, get_defaults(tx, workspace_id).skills)
+    view = _advance(tx, workspace_id, row, org, new, now)
     _refresh_manager_message(
         tx, workspace_id=workspace_id, row=row, view=view, now=now, messages=messages, key="done"
     )
@@ -660,27 +697,18 @@ def rate(
 ) -> RequestView:
     if domain.validate_rating(rating):
         raise CoachingError("Pick a rating from 1 to 5.")
-    row = _load(tx, workspace_id, request_id)
-    org = load_org(tx, workspace_id)
-    require(
-        _actor(org, actor_id),
-        Action.RATE_COACHING_SESSION,
-        subject=person_or_stranger(org, row.requester_id),
-        org=org,
-    )
+    row, org = _load_for(tx, workspace_id, request_id, actor_id, Action.RATE_COACHING_SESSION)
     new = domain.transition(to_domain(row), domain.Rate(rating), at=now)
-    _apply(row, new, now)
-    view = view_of(row, org, get_defaults(tx, workspace_id).skills)
-    if row.rep_message_id is not None:
-        outbox.update(
-            tx,
-            workspace_id=workspace_id,
-            kind="coaching_rating",
-            dedupe_key=f"coaching:{row.id}:rating-thanks",
-            of_delivery=row.rep_message_id,
-            message=messages.rating_thanks(view),
-            now=now,
-        )
+    view = _advance(tx, workspace_id, row, org, new, now)
+    _edit_rep_message(
+        tx,
+        workspace_id=workspace_id,
+        row=row,
+        kind="coaching_rating",
+        dedupe_key=f"coaching:{row.id}:rating-thanks",
+        message=messages.rating_thanks(view),
+        now=now,
+    )
     return view
 
 

@@ -10,7 +10,7 @@ Figures that come from reps' own answers (session ratings) are left blank when f
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -21,9 +21,9 @@ from bot.db.base import Base
 from bot.db.repositories.coaching import CoachingRepo
 from bot.db.unit_of_work import UnitOfWork
 from bot.domain import coaching as domain
-from bot.domain.permissions import MIN_GROUP_SIZE, Action, Org, Role, aggregate_visible, require
+from bot.domain.permissions import MIN_GROUP_SIZE, Action, Org, Role, aggregate_visible
 from bot.services.one_on_ones import cadence_inputs
-from bot.services.org import load_org, person_or_stranger
+from bot.services.org import authorize, load_org
 
 WHAT = ("one_on_ones", "coaching", "plans", "signals")
 Progress = Callable[[int, int], None]  # (done, total)
@@ -48,6 +48,15 @@ def _managers(org: Org) -> list[str]:
     return sorted(p.user_id for p in org if org.role_of(p.user_id) is Role.MANAGER)
 
 
+def _each_manager(org: Org, report: Progress) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every manager in order, with the cells that start their rows; progress is reported as
+    each one is finished."""
+    managers = _managers(org)
+    for done, manager_id in enumerate(managers, start=1):
+        yield manager_id, {"manager_id": manager_id, "manager": _label(org, manager_id)}
+        report(done, len(managers))
+
+
 def export(
     tx: UnitOfWork,
     *,
@@ -62,7 +71,7 @@ def export(
         raise ExportError(f"--what must be one of {', '.join(WHAT)}, not {what!r}")
     org = load_org(tx, workspace_id)
     if actor_id is not None:
-        require(person_or_stranger(org, actor_id), Action.EXPORT, subject=None, org=org)
+        authorize(tx, workspace_id, actor_id=actor_id, action=Action.EXPORT, subject_id=None)
     report = progress or (lambda _done, _total: None)
     if what == "signals":
         return _signals(tx, workspace_id, report)
@@ -92,8 +101,7 @@ def _one_on_ones(
     ]
     result = ExportResult(columns)
     repo = CoachingRepo(tx.session, workspace_id)
-    managers = _managers(org)
-    for done, manager_id in enumerate(managers, start=1):
+    for manager_id, who in _each_manager(org, report):
         team = len(org.direct_reports(manager_id))
         months: dict[str, dict[str, Any]] = defaultdict(
             lambda: dict.fromkeys(columns[4:], 0) | {"_reps": set()}
@@ -115,16 +123,7 @@ def _one_on_ones(
         for month in sorted(months):
             bucket = months[month]
             bucket["reps_met"] = len(bucket.pop("_reps"))
-            result.rows.append(
-                {
-                    "manager_id": manager_id,
-                    "manager": _label(org, manager_id),
-                    "month": month,
-                    "team_size": team,
-                    **bucket,
-                }
-            )
-        report(done, len(managers))
+            result.rows.append({**who, "month": month, "team_size": team, **bucket})
     return result
 
 
@@ -146,9 +145,8 @@ def _coaching(
     ]
     result = ExportResult(columns)
     repo = CoachingRepo(tx.session, workspace_id)
-    managers = _managers(org)
     suppressed = 0
-    for done, manager_id in enumerate(managers, start=1):
+    for manager_id, who in _each_manager(org, report):
         months: dict[str, list[Any]] = defaultdict(list)
         for request in repo.requests(manager_ids=[manager_id]):
             months[_month(request.requested_at)].append(request)
@@ -174,8 +172,7 @@ def _coaching(
             suppressed += int(bool(ratings) and not visible)
             result.rows.append(
                 {
-                    "manager_id": manager_id,
-                    "manager": _label(org, manager_id),
+                    **who,
                     "month": month,
                     "requests": len(requests),
                     "answered_on_time": on_time,
@@ -191,7 +188,6 @@ def _coaching(
                     else "",
                 }
             )
-        report(done, len(managers))
     if suppressed:
         result.notes.append(
             f"average_rating left blank in {suppressed} row(s) with fewer than "
@@ -215,8 +211,7 @@ def _plans(
     ]
     result = ExportResult(columns)
     repo = CoachingRepo(tx.session, workspace_id)
-    managers = _managers(org)
-    for done, manager_id in enumerate(managers, start=1):
+    for manager_id, who in _each_manager(org, report):
         team = [p.user_id for p in org.direct_reports(manager_id)]
         plans = repo.plans(team)
         today = now.date()
@@ -229,8 +224,7 @@ def _plans(
         )
         result.rows.append(
             {
-                "manager_id": manager_id,
-                "manager": _label(org, manager_id),
+                **who,
                 "team_size": len(team),
                 "reps_with_plan": len(plans),
                 "reps_with_current_plan": sum(
@@ -241,7 +235,6 @@ def _plans(
                 "reps_within_1on1_cadence": within,
             }
         )
-        report(done, len(managers))
     return result
 
 

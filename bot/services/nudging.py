@@ -48,7 +48,7 @@ from bot.db.rows import (
 )
 from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from bot.domain.calendar import CalendarError, zone
-from bot.domain.permissions import Action, require
+from bot.domain.permissions import Action
 from bot.domain.policy import (
     DEFAULT_POLICY,
     Decision,
@@ -61,7 +61,7 @@ from bot.domain.policy import (
 from bot.domain.scoring import justified_weight_factor
 from bot.observability import get_logger
 from bot.services import one_on_ones, outbox
-from bot.services.org import load_org, person_or_stranger
+from bot.services.org import authorize
 
 log = get_logger(__name__)
 
@@ -607,13 +607,13 @@ def _owned(tx: UnitOfWork, workspace_id: str, actor_id: str, nudge_id: int) -> N
     nudge = NudgeRepo(tx.session, workspace_id).get(nudge_id, lock=True)
     if nudge is None:
         raise NudgeError("This nudge is no longer available. Nothing else is needed from you.")
-    org = load_org(tx, workspace_id)
     # Nudges are private to the manager they are about (self-only in permissions).
-    require(
-        person_or_stranger(org, actor_id),
-        Action.ACT_ON_NUDGE,
-        subject=person_or_stranger(org, nudge.manager_id),
-        org=org,
+    authorize(
+        tx,
+        workspace_id,
+        actor_id=actor_id,
+        action=Action.ACT_ON_NUDGE,
+        subject_id=nudge.manager_id,
     )
     return nudge
 
@@ -645,6 +645,26 @@ def _record(
     nudge.updated_at = now
 
 
+def _log(
+    tx: UnitOfWork,
+    nudge: NudgeRow,
+    messages: NudgeMessages,
+    action: str,
+    now: datetime,
+    *,
+    once: bool = False,
+    detail: str | None = None,
+    reflection_id: int | None = None,
+    signal_id: int | None = None,
+) -> None:
+    """Record what the manager did and show it on the nudge. ``once``: a repeat of an action
+    already recorded (a double click, or doing it again) changes nothing."""
+    if once and action in _actions(tx, nudge):
+        return
+    _record(tx, nudge, action, now, detail=detail, reflection_id=reflection_id, signal_id=signal_id)
+    _refresh(tx, nudge, messages, now)
+
+
 def _actions(tx: UnitOfWork, nudge: NudgeRow) -> set[str]:
     return {a.action for a in NudgeRepo(tx.session, nudge.workspace_id).actions_of(nudge.id)}
 
@@ -661,6 +681,37 @@ def _thread_target(nudge: NudgeRow) -> tuple[str, str]:
             "You could reply in the thread yourself - the link is in the nudge."
         )
     return nudge.channel_id, nudge.thread_ts
+
+
+def _say_in_thread(
+    tx: UnitOfWork,
+    nudge: NudgeRow,
+    *,
+    user_id: str,
+    kind: str,
+    key: str,
+    text: str,
+    signal_type: str,
+    rule: str,
+    now: datetime,
+) -> tuple[int | None, SignalRow]:
+    """Post ``text`` in the rep's thread under the manager's name and count it as an enabling
+    signal. ``key`` makes a repeat post once and record one signal. Returns the delivery id
+    (None when it was queued before) and the signal."""
+    channel, thread_ts = _thread_target(nudge)
+    manager = _manager_label(tx, nudge.workspace_id, user_id)
+    posted = outbox.post(
+        tx,
+        workspace_id=nudge.workspace_id,
+        kind=kind,
+        dedupe_key=key[:200],
+        message=outbox.Message(text=text, username=f"{manager} (via Enabler)"),
+        now=now,
+        channel=channel,
+        thread_ts=thread_ts,
+    )
+    signal = _enabling_signal(tx, nudge, type_=signal_type, rule=rule, source_key=key, now=now)
+    return posted, signal
 
 
 def _enabling_signal(
@@ -749,34 +800,21 @@ def coach_instead(
     now = clock.now()
     with uow() as tx:
         nudge = _owned(tx, workspace_id, user_id, nudge_id)
-        channel, thread_ts = _thread_target(nudge)
-        manager = _manager_label(tx, workspace_id, user_id)
         body = "\n".join(f"• {q}" for q in questions)
-        posted = outbox.post(
-            tx,
-            workspace_id=workspace_id,
-            kind="coach_instead",
-            dedupe_key=f"nudge:{nudge.id}:coach:{request_key}"[:200],
-            message=outbox.Message(
-                text=f"<@{nudge.rep_id}> a few questions to think through before the next step:"
-                f"\n{body}",
-                username=f"{manager} (via Enabler)",
-            ),
-            now=now,
-            channel=channel,
-            thread_ts=thread_ts,
-        )
-        signal = _enabling_signal(
+        posted, signal = _say_in_thread(
             tx,
             nudge,
-            type_="coaching_question",
+            user_id=user_id,
+            kind="coach_instead",
+            key=f"nudge:{nudge.id}:coach:{request_key}",
+            text=f"<@{nudge.rep_id}> a few questions to think through before the next step:"
+            f"\n{body}",
+            signal_type="coaching_question",
             rule="nudge.coach_instead",
-            source_key=f"nudge:{nudge.id}:coach:{request_key}",
             now=now,
         )
         if posted is not None:
-            _record(tx, nudge, "coach_instead", now, signal_id=signal.id)
-            _refresh(tx, nudge, messages, now)
+            _log(tx, nudge, messages, "coach_instead", now, signal_id=signal.id)
         tx.commit()
         return signal.id
 
@@ -794,33 +832,21 @@ def hand_back(
     now = clock.now()
     with uow() as tx:
         nudge = _owned(tx, workspace_id, user_id, nudge_id)
-        channel, thread_ts = _thread_target(nudge)
+        _thread_target(nudge)  # no thread to post in: say so, even if it was done before
         if "hand_back" in _actions(tx, nudge):
             return False
-        manager = _manager_label(tx, workspace_id, user_id)
-        outbox.post(
-            tx,
-            workspace_id=workspace_id,
-            kind="hand_back",
-            dedupe_key=f"nudge:{nudge.id}:hand_back",
-            message=outbox.Message(
-                text=f"<@{nudge.rep_id}> owns next steps here; I'm available to prep with you.",
-                username=f"{manager} (via Enabler)",
-            ),
-            now=now,
-            channel=channel,
-            thread_ts=thread_ts,
-        )
-        signal = _enabling_signal(
+        _, signal = _say_in_thread(
             tx,
             nudge,
-            type_="hand_back",
+            user_id=user_id,
+            kind="hand_back",
+            key=f"nudge:{nudge.id}:hand_back",
+            text=f"<@{nudge.rep_id}> owns next steps here; I'm available to prep with you.",
+            signal_type="hand_back",
             rule="nudge.hand_back",
-            source_key=f"nudge:{nudge.id}:hand_back",
             now=now,
         )
-        _record(tx, nudge, "hand_back", now, signal_id=signal.id)
-        _refresh(tx, nudge, messages, now)
+        _log(tx, nudge, messages, "hand_back", now, signal_id=signal.id)
         tx.commit()
     return True
 
@@ -855,8 +881,7 @@ def justify(
             if signal.kind == "doing" and signal.status == "active":
                 signal.justified, signal.justification = True, justification[:300]
                 marked += 1
-        _record(tx, nudge, "justified", now, detail=justification[:300])
-        _refresh(tx, nudge, messages, now)
+        _log(tx, nudge, messages, "justified", now, detail=justification[:300])
         tx.commit()
     return marked
 
@@ -880,9 +905,9 @@ def reflect(
     now = clock.now()
     with uow() as tx:
         nudge = _owned(tx, workspace_id, user_id, nudge_id)
-        org = load_org(tx, workspace_id)
-        me = person_or_stranger(org, user_id)
-        require(me, Action.WRITE_REFLECTION, subject=me, org=org)
+        authorize(
+            tx, workspace_id, actor_id=user_id, action=Action.WRITE_REFLECTION, subject_id=user_id
+        )
         card = card_for(tx, nudge)
         row = ReflectionRepo(tx.session, workspace_id).add(
             ReflectionRow(
@@ -897,8 +922,7 @@ def reflect(
                 updated_at=now,
             )
         )
-        _record(tx, nudge, "reflect", now, reflection_id=row.id)
-        _refresh(tx, nudge, messages, now)
+        _log(tx, nudge, messages, "reflect", now, reflection_id=row.id)
         tx.commit()
         return row.id
 
@@ -928,9 +952,7 @@ def add_to_one_on_one(
         added = one_on_ones.add_debrief_item(
             tx, workspace_id, nudge.manager_id, nudge.rep_id, topic, now=now
         )
-        if "debrief" not in _actions(tx, nudge):
-            _record(tx, nudge, "debrief", now)
-            _refresh(tx, nudge, messages, now)
+        _log(tx, nudge, messages, "debrief", now, once=True)
         tx.commit()
     return added is not None
 
@@ -938,9 +960,7 @@ def add_to_one_on_one(
 def _prefs_for_self(
     tx: UnitOfWork, workspace_id: str, user_id: str, action: Action, now: datetime
 ) -> PersonPrefsRow:
-    org = load_org(tx, workspace_id)
-    me = person_or_stranger(org, user_id)
-    require(me, action, subject=me, org=org)
+    authorize(tx, workspace_id, actor_id=user_id, action=action, subject_id=user_id)
     WorkspaceRepo(tx.session).ensure(workspace_id, now=now)
     return PrefsRepo(tx.session, workspace_id).ensure(user_id, now=now)
 
@@ -970,8 +990,7 @@ def snooze_from_nudge(
         until = snooze_until(period, now=now, tz=_manager_tz(tx, workspace_id, user_id))
         prefs.snoozed_until, prefs.updated_at = until, now
         action = "snooze_today" if period == "today" else "snooze_week"
-        _record(tx, nudge, action, now, detail=until.isoformat())
-        _refresh(tx, nudge, messages, now)
+        _log(tx, nudge, messages, action, now, detail=until.isoformat())
         tx.commit()
     return until
 
@@ -994,9 +1013,7 @@ def mute_channel(
         if nudge.channel_id not in muted:
             prefs.muted_channels = [*muted, nudge.channel_id]
             prefs.updated_at = now
-        if "mute_channel" not in _actions(tx, nudge):
-            _record(tx, nudge, "mute_channel", now, detail=nudge.channel_id)
-            _refresh(tx, nudge, messages, now)
+        _log(tx, nudge, messages, "mute_channel", now, once=True, detail=nudge.channel_id)
         tx.commit()
     return nudge.channel_id
 
@@ -1078,9 +1095,9 @@ def explain_last(
 ) -> WhyView:
     now = clock.now()
     with uow() as tx:
-        org = load_org(tx, workspace_id)
-        me = person_or_stranger(org, user_id)
-        require(me, Action.EXPLAIN_SIGNAL, subject=me, org=org)
+        authorize(
+            tx, workspace_id, actor_id=user_id, action=Action.EXPLAIN_SIGNAL, subject_id=user_id
+        )
         repo = NudgeRepo(tx.session, workspace_id)
         tz = _manager_tz(tx, workspace_id, user_id)
         last = repo.last(user_id)

@@ -15,7 +15,7 @@ from bot.db.repositories.core import PeopleRepo
 from bot.db.rows import ActionItemRow, DebriefItemRow, OneOnOneRow, RepCadenceRow
 from bot.db.unit_of_work import UnitOfWork
 from bot.domain import coaching as domain
-from bot.domain.permissions import Action, Org, check, require
+from bot.domain.permissions import Action, Org, check
 from bot.services import outbox
 from bot.services.coaching import (
     CoachingError,
@@ -27,7 +27,7 @@ from bot.services.coaching import (
     item_view,
     today_for,
 )
-from bot.services.org import load_org, person_or_stranger
+from bot.services.org import authorize, load_org, person_or_stranger
 
 MAX_ACTION_ITEMS = 5
 
@@ -72,12 +72,12 @@ def add_debrief_item(
     several signals on one deal deserve one conversation. Returns the item id, or None when it
     was already on the agenda. Raises PermissionDenied unless ``manager_id`` manages the rep.
     """
-    org = load_org(tx, workspace_id)
-    require(
-        person_or_stranger(org, manager_id),
-        Action.ADD_DEBRIEF_ITEM,
-        subject=person_or_stranger(org, rep_id),
-        org=org,
+    authorize(
+        tx,
+        workspace_id,
+        actor_id=manager_id,
+        action=Action.ADD_DEBRIEF_ITEM,
+        subject_id=rep_id,
     )
     cleaned = " ".join(text.split())
     if not cleaned:
@@ -111,12 +111,12 @@ def set_cadence(
     cadence_days: int,
     now: datetime,
 ) -> None:
-    org = load_org(tx, workspace_id)
-    require(
-        person_or_stranger(org, actor_id),
-        Action.SET_ONE_ON_ONE_CADENCE,
-        subject=person_or_stranger(org, rep_id),
-        org=org,
+    authorize(
+        tx,
+        workspace_id,
+        actor_id=actor_id,
+        action=Action.SET_ONE_ON_ONE_CADENCE,
+        subject_id=rep_id,
     )
     if not 1 <= cadence_days <= 365:
         raise CoachingError("Pick a cadence between 1 and 365 days.")
@@ -142,12 +142,12 @@ def agenda(
     tx: UnitOfWork, *, workspace_id: str, manager_id: str, rep_id: str, now: datetime
 ) -> AgendaView:
     """For the 1:1 modal. Raises PermissionDenied unless the manager may log a 1:1 with them."""
-    org = load_org(tx, workspace_id)
-    require(
-        person_or_stranger(org, manager_id),
-        Action.LOG_ONE_ON_ONE,
-        subject=person_or_stranger(org, rep_id),
-        org=org,
+    authorize(
+        tx,
+        workspace_id,
+        actor_id=manager_id,
+        action=Action.LOG_ONE_ON_ONE,
+        subject_id=rep_id,
     )
     repo = CoachingRepo(tx.session, workspace_id)
     items = repo.action_items(rep_ids=[rep_id])
@@ -300,12 +300,12 @@ def mark_item_done(
     item = repo.action_item(item_id)
     if item is None:
         raise CoachingError("That action item no longer exists.")
-    org = load_org(tx, workspace_id)
-    require(
-        person_or_stranger(org, actor_id),
-        Action.UPDATE_ACTION_ITEM,
-        subject=person_or_stranger(org, item.rep_id),
-        org=org,
+    authorize(
+        tx,
+        workspace_id,
+        actor_id=actor_id,
+        action=Action.UPDATE_ACTION_ITEM,
+        subject_id=item.rep_id,
         resource_owner=item.owner_id,
     )
     if item.done:

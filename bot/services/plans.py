@@ -17,7 +17,7 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.domain import coaching as domain
 from bot.domain.permissions import Action, Org, PermissionDenied, check, require
 from bot.services.coaching import Submitted, get_defaults, today_for
-from bot.services.org import load_org, person_or_stranger
+from bot.services.org import authorize, load_org, person_or_stranger
 
 
 @dataclass(frozen=True)
@@ -139,9 +139,13 @@ def save_plan(
     """Save ratings and goals. The rep's own edits change only the rep's column: the manager's
     ratings are the manager's to give (and the other way round is not enforced: the manager
     may record both when they rate together in a 1:1)."""
-    org = load_org(tx, workspace_id)
-    actor = person_or_stranger(org, actor_id)
-    require(actor, Action.EDIT_DEVELOPMENT_PLAN, subject=person_or_stranger(org, rep_id), org=org)
+    authorize(
+        tx,
+        workspace_id,
+        actor_id=actor_id,
+        action=Action.EDIT_DEVELOPMENT_PLAN,
+        subject_id=rep_id,
+    )
     today = today_for(tx, workspace_id, actor_id, now)
     skills = get_defaults(tx, workspace_id).skills
     errors = domain.validate_development_plan(

@@ -32,8 +32,8 @@ from bot.db.rows import (
     RepCadenceRow,
 )
 from bot.db.unit_of_work import UnitOfWork
-from bot.domain.permissions import Action, require
-from bot.services.org import load_org, person_or_stranger
+from bot.domain.permissions import Action
+from bot.services.org import authorize
 
 ERASED_TEXT = ""
 
@@ -55,9 +55,9 @@ def _plural(n: int, word: str) -> str:
 
 def summary(tx: UnitOfWork, *, workspace_id: str, user_id: str) -> PrivacySummary:
     """For `/enabler privacy`: the categories and counts, never other people's text."""
-    org = load_org(tx, workspace_id)
-    me = person_or_stranger(org, user_id)
-    require(me, Action.VIEW_PRIVACY_SUMMARY, subject=me, org=org)
+    authorize(
+        tx, workspace_id, actor_id=user_id, action=Action.VIEW_PRIVACY_SUMMARY, subject_id=user_id
+    )
     person = PeopleRepo(tx.session, workspace_id).get(user_id)
     repo = CoachingRepo(tx.session, workspace_id)
     lines: list[str] = []
@@ -169,12 +169,12 @@ def export(
 ) -> dict[str, Any]:
     """Everything about ``user_id`` as JSON-ready data. ``actor_id=None``: the server operator."""
     if actor_id is not None:
-        org = load_org(tx, workspace_id)
-        require(
-            person_or_stranger(org, actor_id),
-            Action.PRIVACY_EXPORT,
-            subject=person_or_stranger(org, user_id),
-            org=org,
+        authorize(
+            tx,
+            workspace_id,
+            actor_id=actor_id,
+            action=Action.PRIVACY_EXPORT,
+            subject_id=user_id,
         )
     repo = CoachingRepo(tx.session, workspace_id)
     person = PeopleRepo(tx.session, workspace_id).get(user_id)
@@ -260,12 +260,12 @@ def erase(
 ) -> ErasureReport:
     """Erase ``user_id``'s coaching data, keeping counts (see the module docstring)."""
     if actor_id is not None:
-        org = load_org(tx, workspace_id)
-        require(
-            person_or_stranger(org, actor_id),
-            Action.PRIVACY_ERASE,
-            subject=person_or_stranger(org, user_id),
-            org=org,
+        authorize(
+            tx,
+            workspace_id,
+            actor_id=actor_id,
+            action=Action.PRIVACY_ERASE,
+            subject_id=user_id,
         )
     alias = pseudonym(workspace_id, user_id)
     report = ErasureReport(pseudonym=alias)

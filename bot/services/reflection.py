@@ -212,6 +212,49 @@ def _cancel_reminders(tx: UnitOfWork, occurrence: PromptOccurrenceRow, *, only: 
             outbox.cancel(tx, workspace_id=occurrence.workspace_id, dedupe_key=key)
 
 
+def _settle(
+    tx: UnitOfWork,
+    *,
+    messages: PromptMessages,
+    occurrence: PromptOccurrenceRow,
+    message_key: str,
+    outcome: Literal["answered", "skipped"],
+    text: str | None,
+    now: datetime,
+) -> None:
+    """Keep the person's response (the text when answered; a skip keeps an earlier answer's
+    row as it is), stop the reminders and confirm in place on the clicked message."""
+    reflections = ReflectionRepo(tx.session, occurrence.workspace_id)
+    existing = reflections.by_occurrence(occurrence.id)
+    if existing is None:
+        reflections.add(
+            ReflectionRow(
+                workspace_id=occurrence.workspace_id,
+                user_id=occurrence.user_id,
+                occurrence_id=occurrence.id,
+                prompt_id=occurrence.prompt_id,
+                prompt_text=occurrence.prompt_text or "",
+                text=text,
+                status=outcome,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    elif outcome == "answered":
+        existing.text, existing.status, existing.updated_at = text, outcome, now
+    occurrence.response, occurrence.responded_at, occurrence.updated_at = outcome, now, now
+    _cancel_reminders(tx, occurrence)
+    _close(
+        tx,
+        messages=messages,
+        occurrence=occurrence,
+        message_key=message_key,
+        outcome=outcome,
+        detail=None,
+        now=now,
+    )
+
+
 def answer(
     *,
     uow: UnitOfWorkFactory,
@@ -235,33 +278,13 @@ def answer(
     now = clock.now()
     with uow() as tx:
         occurrence = _owned(tx, workspace_id, user_id, occurrence_id)
-        reflections = ReflectionRepo(tx.session, workspace_id)
-        existing = reflections.by_occurrence(occurrence.id)
-        if existing is None:
-            reflections.add(
-                ReflectionRow(
-                    workspace_id=workspace_id,
-                    user_id=user_id,
-                    occurrence_id=occurrence.id,
-                    prompt_id=occurrence.prompt_id,
-                    prompt_text=occurrence.prompt_text or "",
-                    text=body,
-                    status="answered",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        else:
-            existing.text, existing.status, existing.updated_at = body, "answered", now
-        occurrence.response, occurrence.responded_at, occurrence.updated_at = "answered", now, now
-        _cancel_reminders(tx, occurrence)
-        _close(
+        _settle(
             tx,
             messages=messages,
             occurrence=occurrence,
             message_key=message_key,
             outcome="answered",
-            detail=None,
+            text=body,
             now=now,
         )
         tx.commit()
@@ -283,30 +306,13 @@ def skip(
         occurrence = _owned(tx, workspace_id, user_id, occurrence_id)
         if occurrence.response == "answered":
             return False
-        reflections = ReflectionRepo(tx.session, workspace_id)
-        if reflections.by_occurrence(occurrence.id) is None:
-            reflections.add(
-                ReflectionRow(
-                    workspace_id=workspace_id,
-                    user_id=user_id,
-                    occurrence_id=occurrence.id,
-                    prompt_id=occurrence.prompt_id,
-                    prompt_text=occurrence.prompt_text or "",
-                    text=None,
-                    status="skipped",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        occurrence.response, occurrence.responded_at, occurrence.updated_at = "skipped", now, now
-        _cancel_reminders(tx, occurrence)
-        _close(
+        _settle(
             tx,
             messages=messages,
             occurrence=occurrence,
             message_key=message_key,
             outcome="skipped",
-            detail=None,
+            text=None,
             now=now,
         )
         tx.commit()

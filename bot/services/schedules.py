@@ -43,7 +43,7 @@ from bot.domain.calendar import (
     parse_weekdays,
     zone,
 )
-from bot.domain.permissions import Action, require
+from bot.domain.permissions import Action
 from bot.domain.prompts import Mode, PromptError, choose_prompt, render, validate_selection
 from bot.domain.schedules import (
     Cadence,
@@ -58,7 +58,7 @@ from bot.domain.schedules import (
 )
 from bot.observability import get_logger
 from bot.services import outbox
-from bot.services.org import load_org, person_or_stranger
+from bot.services.org import authorize
 from bot.services.prompts_library import library, week_context
 from bot.services.reflection import PastReflection, PromptCard, PromptMessages, past_reflections
 
@@ -343,8 +343,7 @@ def _require_ops(tx: UnitOfWork, workspace_id: str, actor: str | None) -> None:
     """Slack users must be sales ops; `actor=None` is the server's CLI (trusted)."""
     if actor is None:
         return
-    org = load_org(tx, workspace_id)
-    require(person_or_stranger(org, actor), Action.MANAGE_SCHEDULES, subject=None, org=org)
+    authorize(tx, workspace_id, actor_id=actor, action=Action.MANAGE_SCHEDULES, subject_id=None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -470,9 +469,7 @@ def update_schedule(
             existing=row,
         )
         _apply(row, clean)
-        row.version += 1
-        row.updated_at = now
-        summary = _summary(tx, row)
+        summary = _changed(tx, row, now)
         tx.commit()
     return summary
 
@@ -497,9 +494,7 @@ def set_paused(
         if not paused and row.paused:
             row.planning_from = now
         row.paused = paused
-        row.version += 1
-        row.updated_at = now
-        summary = _summary(tx, row)
+        summary = _changed(tx, row, now)
         tx.commit()
     return summary
 
@@ -559,6 +554,14 @@ def _prompts_label(row: ScheduleRow) -> str:
     if row.prompt_mode == "fixed":
         return f"fixed list ({len(row.prompt_ids)})"
     return "rotation through the library"
+
+
+def _changed(tx: UnitOfWork, row: ScheduleRow, now: datetime) -> ScheduleSummary:
+    """Mark the schedule changed (planners key what they covered by version, so they plan it
+    afresh) and summarise it as it now is."""
+    row.version += 1
+    row.updated_at = now
+    return _summary(tx, row)
 
 
 def _summary(tx: UnitOfWork, row: ScheduleRow) -> ScheduleSummary:

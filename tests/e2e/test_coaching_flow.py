@@ -21,10 +21,10 @@ from bot.db.rows import ActionItemRow, CoachingRequestRow, DeliveryRow, OneOnOne
 from bot.devtools.emulator import Message
 from bot.devtools.harness import Harness, wait_for
 from bot.domain import coaching as domain
-from bot.services import coaching, one_on_ones, roster
+from bot.services import coaching, one_on_ones
 from bot.slack import ids
 from bot.slack.blocks.coaching import SlackCoachingMessages
-from tests.e2e.conftest import ROSTER
+from tests.e2e.conftest import rostered_harness
 
 REP, SAM, MANAGER, VP = "U0REP1", "U0REP2", "U0MGR1", "U0VP"
 
@@ -40,21 +40,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def harness(sqlite_url: str, clock: FixedClock) -> Iterator[Harness]:
-    with Harness(sqlite_url, clock=clock) as h:
-        for user_id, name, tz in [
-            (VP, "Vera Vance", "America/Chicago"),
-            (MANAGER, "Maya Patel", "America/New_York"),
-            (REP, "Jordan Lee", "America/New_York"),
-            (SAM, "Sam Rivera", "America/New_York"),
-            ("U0OPS", "Olu Ops", "Europe/London"),
-        ]:
-            h.emulator.add_user(user_id, name=name.split()[0].lower(), real_name=name, tz=tz)
-        deps = h.runtime.deps
-        roster.import_roster(
-            uow=deps.uow, clock=deps.clock, workspace_id=h.team_id, csv_text=ROSTER
-        )
+    with rostered_harness(sqlite_url, clock=clock) as h:
         yield h
-        assert h.emulator.problems == [], "the app made calls Slack would reject"
 
 
 def _deliver(h: Harness) -> None:

@@ -23,7 +23,7 @@ from bot.devtools.harness import Harness, wait_for
 from bot.services import roster
 from bot.slack import ids
 from bot.slack.blocks import nudges as nudge_blocks
-from tests.e2e.conftest import ROSTER
+from tests.e2e.conftest import ROSTER, rostered_harness
 
 MANAGER, REP, SAM, VP = "U0MGR1", "U0REP1", "U0REP2", "U0VP"
 TAKEOVER = "Leave it with me, I'll send the contract to their CFO tonight"
@@ -38,25 +38,10 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def h(sqlite_url: str, clock: FixedClock) -> Iterator[Harness]:
-    with Harness(sqlite_url, clock=clock) as harness:
-        for user_id, name, tz in [
-            (VP, "Vera Vance", "America/Chicago"),
-            (MANAGER, "Maya Patel", "America/New_York"),
-            (REP, "Jordan Lee", "America/New_York"),
-            (SAM, "Sam Rivera", "America/New_York"),
-            ("U0OPS", "Olu Ops", "Europe/London"),
-        ]:
-            harness.emulator.add_user(user_id, name=name.split()[0].lower(), real_name=name, tz=tz)
-        harness.emulator.add_channel("C0ACME", name="deal-acme")
-        deps = harness.runtime.deps
-        roster.import_roster(
-            uow=deps.uow, clock=deps.clock, workspace_id=harness.team_id, csv_text=ROSTER
-        )
-        roster.add_deal_channel(
-            uow=deps.uow, clock=deps.clock, workspace_id=harness.team_id, pattern="deal-*"
-        )
+    with rostered_harness(
+        sqlite_url, clock=clock, channels=[("C0ACME", "deal-acme")], deal_pattern="deal-*"
+    ) as harness:
         yield harness
-        assert harness.emulator.problems == [], "the app made calls Slack would reject"
 
 
 def _ts(clock: FixedClock, n: int) -> str:

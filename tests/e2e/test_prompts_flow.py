@@ -18,36 +18,21 @@ from bot.clock import FixedClock
 from bot.db.rows import DeliveryRow, PromptOccurrenceRow, ReflectionRow
 from bot.devtools.emulator import Message
 from bot.devtools.harness import Harness, wait_for
-from bot.services import roster
 from bot.services import schedules as svc
 from bot.services.schedules import ScheduleSpec
 from bot.slack import ids
 from bot.slack.listeners.reflection import prompt_planner
-from tests.e2e.conftest import ROSTER
+from tests.e2e.conftest import rostered_harness
 
 # Monday 2 March 2026, 09:00 in New York.
 NINE_NY = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
-USERS = [
-    ("U0VP", "Vera Vance", "America/Chicago"),
-    ("U0MGR1", "Maya Patel", "America/New_York"),
-    ("U0REP1", "Jordan Lee", "America/New_York"),
-    ("U0REP2", "Sam Rivera", "America/New_York"),
-    ("U0OPS", "Olu Ops", "Europe/London"),
-]
 
 
 @pytest.fixture
 def h(sqlite_url: str) -> Iterator[Harness]:
     clock = FixedClock(NINE_NY - timedelta(hours=8))
-    with Harness(sqlite_url, clock=clock) as harness:
-        for user_id, name, tz in USERS:
-            harness.emulator.add_user(user_id, name=name.split()[0].lower(), real_name=name, tz=tz)
-        deps = harness.runtime.deps
-        roster.import_roster(
-            uow=deps.uow, clock=clock, workspace_id=harness.team_id, csv_text=ROSTER
-        )
+    with rostered_harness(sqlite_url, clock=clock) as harness:
         yield harness
-        assert harness.emulator.problems == [], "the app made calls Slack would reject"
 
 
 def clock(h: Harness) -> FixedClock:

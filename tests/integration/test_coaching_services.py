@@ -27,22 +27,13 @@ from bot.domain.permissions import PermissionDenied
 from bot.services import coaching, export, one_on_ones, plans, privacy, roster
 from bot.services.org import load_org
 from bot.slack.blocks.coaching import SlackCoachingMessages
+from tests.integration.conftest import ROSTER
 
 WS = "T0COACH"
 OTHER_WS = "T0OTHER"
 # Monday 2 March 2026, 09:00 in New York.
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 MESSAGES = SlackCoachingMessages()
-
-ROSTER = """user_id,role,manager_id,name,team,timezone
-UVP,manager,,Vera Vance,Leadership,America/New_York
-UM1,manager,UVP,Maya Patel,East,America/New_York
-UM2,manager,UVP,Omar Diaz,West,America/New_York
-UR1,rep,UM1,Jordan Lee,East,America/New_York
-UR2,rep,UM1,Sam Rivera,East,America/New_York
-UR3,rep,UM2,Kim Chen,West,America/New_York
-UOPS,sales_ops,,Olu Ops,Ops,Europe/London
-"""
 
 
 @pytest.fixture

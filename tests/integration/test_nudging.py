@@ -38,22 +38,13 @@ from bot.domain.permissions import PermissionDenied
 from bot.domain.policy import PolicyError
 from bot.services import detection, ledger, nudging, roster
 from bot.slack.blocks.nudges import SlackNudgeMessages
+from tests.integration.conftest import ROSTER
 
 WS = "T0NUDGE"
 MESSAGES = SlackNudgeMessages()
 # Tuesday 3 March 2026, 10:00 in New York (15:00 UTC).
 START = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
 TAKEOVER = "Leave it with me, I'll handle it"
-
-ROSTER = """user_id,role,manager_id,name,team,timezone
-UVP,manager,,Vera Vance,Leadership,America/New_York
-UM1,manager,UVP,Maya Patel,East,America/New_York
-UM2,manager,UVP,Omar Diaz,West,America/New_York
-UR1,rep,UM1,Jordan Lee,East,America/New_York
-UR2,rep,UM1,Sam Rivera,East,America/New_York
-UR3,rep,UM2,Kim Chen,West,America/New_York
-UOPS,sales_ops,,Olu Ops,Ops,Europe/London
-"""
 
 
 @pytest.fixture

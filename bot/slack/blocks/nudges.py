@@ -35,6 +35,7 @@ from bot.slack.blocks.common import (
     plain,
     section,
 )
+from bot.slack.forms import Form, metadata
 
 COACH_BLOCK = "nudge_questions"
 COACH_INPUT = "questions"
@@ -294,21 +295,12 @@ def reflect_modal(card: NudgeCard) -> dict[str, Any]:
 
 
 def nudge_id_of(view: Mapping[str, Any]) -> int | None:
-    try:
-        value = json.loads(view.get("private_metadata") or "{}").get("nudge")
-    except (json.JSONDecodeError, AttributeError):
-        return None
+    value = metadata(view).get("nudge")
     return value if isinstance(value, int) else None
 
 
-def _state(view: Mapping[str, Any], block_id: str, action_id: str) -> Mapping[str, Any]:
-    values = ((view.get("state") or {}).get("values") or {}).get(block_id) or {}
-    found = values.get(action_id) or {}
-    return found if isinstance(found, Mapping) else {}
-
-
 def text_value(view: Mapping[str, Any], block_id: str, action_id: str) -> str:
-    return str(_state(view, block_id, action_id).get("value") or "")
+    return Form(view).text(block_id, action_id)
 
 
 def coach_value(view: Mapping[str, Any]) -> str:
@@ -320,9 +312,9 @@ def reflect_value(view: Mapping[str, Any]) -> str:
 
 
 def needed_values(view: Mapping[str, Any]) -> tuple[str, str]:
-    option = _state(view, NEEDED_BLOCK, NEEDED_INPUT).get("selected_option") or {}
-    reason = str(option.get("value") or "") if isinstance(option, Mapping) else ""
-    return reason, text_value(view, NOTE_BLOCK, NOTE_INPUT)
+    form = Form(view)
+    reason = form.selected(NEEDED_BLOCK, NEEDED_INPUT) or ""
+    return reason, form.text(NOTE_BLOCK, NOTE_INPUT)
 
 
 # --------------------------------------------------------------------------------------------

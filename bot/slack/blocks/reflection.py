@@ -15,6 +15,7 @@ from bot.services.reflection import (
 )
 from bot.slack import ids
 from bot.slack.blocks.common import Block, actions, button, context, plain, section
+from bot.slack.forms import Form, metadata
 
 REFLECTION_BLOCK = "reflection"
 REFLECTION_INPUT = "reflection_text"
@@ -123,10 +124,5 @@ def build_reflection_modal(card: PromptCard, *, previous_text: str | None = None
 
 def reflection_value(view: Mapping[str, Any]) -> tuple[str, str]:
     """(button value, typed text) from a submitted reflection modal."""
-    try:
-        value = str(json.loads(view.get("private_metadata") or "{}").get("value", ""))
-    except (json.JSONDecodeError, AttributeError):
-        value = ""
-    state = ((view.get("state") or {}).get("values") or {}).get(REFLECTION_BLOCK) or {}
-    text = str((state.get(REFLECTION_INPUT) or {}).get("value") or "")
-    return value, text
+    value = str(metadata(view).get("value", ""))
+    return value, Form(view).text(REFLECTION_BLOCK, REFLECTION_INPUT)

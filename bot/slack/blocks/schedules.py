@@ -28,6 +28,7 @@ from bot.slack.blocks.common import (
     section,
 )
 from bot.slack.blocks.reflection import escape
+from bot.slack.forms import Form
 
 # block_id == the ScheduleSpec / ScheduleInvalid field it edits, so errors map 1:1.
 FIELDS = (
@@ -228,54 +229,32 @@ def build_schedule_modal(
     }
 
 
-def _state(values: Mapping[str, Any], block_id: str) -> Mapping[str, Any]:
-    return (values.get(block_id) or {}).get(f"sched_{block_id}") or {}
-
-
-def _selected(values: Mapping[str, Any], block_id: str) -> str | None:
-    option = _state(values, block_id).get("selected_option")
-    return str(option["value"]) if isinstance(option, Mapping) and "value" in option else None
-
-
-def _multi(values: Mapping[str, Any], block_id: str) -> list[str]:
-    options = _state(values, block_id).get("selected_options") or []
-    return [str(o["value"]) for o in options if isinstance(o, Mapping) and "value" in o]
-
-
-def _date(values: Mapping[str, Any], block_id: str) -> date | None:
-    text = _state(values, block_id).get("selected_date")
-    try:
-        return date.fromisoformat(str(text)) if text else None
-    except ValueError:
-        return None
-
-
 def parse_schedule_form(view: Mapping[str, Any]) -> tuple[int | None, ScheduleSpec]:
     """(schedule id or None for a new one, what was entered) from a submitted modal."""
-    values = (view.get("state") or {}).get("values") or {}
-    audience = _selected(values, "audience") or "managers"
+    values = Form(view, action_id=lambda block_id: f"sched_{block_id}")
+    audience = values.selected("audience") or "managers"
     audience_values: list[str] = []
     if audience == "team":
-        audience_values = _multi(values, "team")
+        audience_values = values.selected_many("team")
     elif audience == "people":
-        audience_values = [str(u) for u in _state(values, "people").get("selected_users") or []]
-    mode = _selected(values, "prompts") or "rotation"
-    prompt_value = str(_state(values, "prompt_value").get("value") or "").strip()
-    reminder = _selected(values, "reminder_hours")
-    every = _selected(values, "every_weeks") or "1"
-    days = _multi(values, "days")
-    options = set(_multi(values, "options"))
+        audience_values = [str(u) for u in values.state("people").get("selected_users") or []]
+    mode = values.selected("prompts") or "rotation"
+    prompt_value = values.text("prompt_value").strip()
+    reminder = values.selected("reminder_hours")
+    every = values.selected("every_weeks") or "1"
+    days = values.selected_many("days")
+    options = set(values.selected_many("options"))
     metadata = str(view.get("private_metadata") or "")
     spec = ScheduleSpec(
-        name=str(_state(values, "name").get("value") or ""),
+        name=values.text("name"),
         audience=audience,
         audience_values=tuple(audience_values),
         days=",".join(days) or None,
-        at=_state(values, "time").get("selected_time") or None,
+        at=values.state("time").get("selected_time") or None,
         every_weeks=int(every) if every.isdigit() else 1,
-        cron=str(_state(values, "cron").get("value") or "").strip() or None,
-        start_date=_date(values, "start_date"),
-        end_date=_date(values, "end_date"),
+        cron=values.text("cron").strip() or None,
+        start_date=values.day("start_date"),
+        end_date=values.day("end_date"),
         skip_weekends="skip_weekends" in options,
         skip_holidays="skip_holidays" in options,
         prompt_mode=mode,

@@ -17,24 +17,34 @@ submissions are validated before the ack so errors show next to the field
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 
 from bot.db.unit_of_work import UnitOfWork
 from bot.domain import coaching as domain
-from bot.domain.permissions import Action, PermissionDenied, check
+from bot.domain.permissions import Action, PermissionDenied
 from bot.services import coaching, home, one_on_ones, plans, privacy
-from bot.services.org import load_org, person_or_stranger
+from bot.services.org import authorize, person_or_stranger
 from bot.slack import ids
 from bot.slack.blocks import coaching as blocks
 from bot.slack.blocks.home import build_home
 from bot.slack.deps import Deps, UserError
+from bot.slack.forms import Form, metadata
+from bot.slack.listeners._common import (
+    Body,
+    action_id_of,
+    action_value,
+    guarded,
+    reply,
+    team_of,
+    tell,
+    user_message,
+    user_of,
+)
 from bot.slack.listeners._safety import failure_text
 
 if TYPE_CHECKING:
@@ -45,111 +55,16 @@ MESSAGES = blocks.SlackCoachingMessages()
 EXPECTED = (PermissionDenied, domain.InvalidTransition, coaching.CoachingError, UserError)
 
 
-def _reply(text: str, block_list: list[dict[str, Any]] | None = None) -> Reply:
-    from bot.slack.listeners.commands import Reply
-
-    return Reply(text=text, blocks=block_list)
-
-
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, PermissionDenied):
-        return exc.message
-    return str(exc)
-
-
 # --------------------------------------------------------------------------------------------
 # Payload parsing
 # --------------------------------------------------------------------------------------------
 
 
-def _team(body: dict[str, Any]) -> str:
-    return str(
-        (body.get("team") or {}).get("id")
-        or body.get("team_id")
-        or (body.get("view") or {}).get("team_id")
-        or (body.get("user") or {}).get("team_id")
-        or ""
-    )
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id") or body.get("user_id") or "")
-
-
-def _values(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """block_id -> the one element's state in that block."""
-    found: dict[str, dict[str, Any]] = {}
-    for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
-        if isinstance(elements, dict) and elements:
-            found[block_id] = next(iter(elements.values())) or {}
-    return found
-
-
-def _text(values: dict[str, dict[str, Any]], block_id: str) -> str:
-    return str((values.get(block_id) or {}).get("value") or "")
-
-
-def _selected(values: dict[str, dict[str, Any]], block_id: str) -> str | None:
-    option = (values.get(block_id) or {}).get("selected_option")
-    return str(option["value"]) if isinstance(option, dict) and "value" in option else None
-
-
-def _selected_many(values: dict[str, dict[str, Any]], block_id: str) -> list[str]:
-    options = (values.get(block_id) or {}).get("selected_options") or []
-    return [str(o["value"]) for o in options if isinstance(o, dict) and "value" in o]
-
-
-def _date(values: dict[str, dict[str, Any]], block_id: str) -> date | None:
-    raw = (values.get(block_id) or {}).get("selected_date")
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _datetime(values: dict[str, dict[str, Any]], block_id: str) -> datetime | None:
-    raw = (values.get(block_id) or {}).get("selected_date_time")
-    try:
-        return datetime.fromtimestamp(int(raw), UTC) if raw is not None else None
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _user_pick(values: dict[str, dict[str, Any]], block_id: str) -> str | None:
-    raw = (values.get(block_id) or {}).get("selected_user")
-    return str(raw) if raw else None
-
-
-def _int(values: dict[str, dict[str, Any]], block_id: str) -> int | None:
-    raw = _text(values, block_id).strip()
-    try:
-        return int(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _meta(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _request_id(view: dict[str, Any]) -> int:
-    value = _meta(view).get("id")
+    value = metadata(view).get("id")
     if not isinstance(value, int):
         raise UserError("This form is from an older version of Enabler. Please start again.")
     return value
-
-
-def _button_value(body: dict[str, Any]) -> str:
-    action = (body.get("actions") or [{}])[0]
-    return str(action.get("value") or (action.get("selected_option") or {}).get("value") or "")
-
-
-def _action_id(body: dict[str, Any]) -> str:
-    return str((body.get("actions") or [{}])[0].get("action_id") or "")
 
 
 def _int_value(text: str) -> int:
@@ -197,14 +112,6 @@ def _open(deps: Deps, trigger_id: str, view: dict[str, Any]) -> None:
     deps.client.views_open(trigger_id=trigger_id, view=view)
 
 
-def _tell(deps: Deps, body: dict[str, Any], respond: Respond, text: str) -> None:
-    """An answer only the clicker sees: ephemeral in a message, a small modal from a home tab."""
-    if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    elif body.get("trigger_id"):
-        _open(deps, body["trigger_id"], blocks.info_modal("Enabler", text))
-
-
 def _guarded(
     deps: Deps,
     where: str,
@@ -212,13 +119,14 @@ def _guarded(
     respond: Respond,
     work: Callable[[], None],
 ) -> None:
-    try:
-        work()
-    except EXPECTED as exc:
-        deps.metrics.rejections.labels(reason="user_error").inc()
-        _tell(deps, body, respond, _message(exc))
-    except Exception as exc:
-        _tell(deps, body, respond, failure_text(deps, exc, where=where, user=_user(body)))
+    def answer(body: Body, respond: Respond, text: str) -> None:
+        """Ephemeral under a message; from a home tab (no response URL), a small modal."""
+        if body.get("response_url"):
+            tell(body, respond, text)
+        elif body.get("trigger_id"):
+            _open(deps, body["trigger_id"], blocks.info_modal("Enabler", text))
+
+    guarded(deps, where, body, respond, work, expected=EXPECTED, answer=answer)
 
 
 def _request_modal_for(deps: Deps, workspace_id: str, user_id: str) -> dict[str, Any]:
@@ -229,7 +137,7 @@ def _request_modal_for(deps: Deps, workspace_id: str, user_id: str) -> dict[str,
             )
             skills = coaching.get_defaults(tx, workspace_id).skills
     except EXPECTED as exc:
-        return blocks.info_modal("Request coaching", _message(exc))
+        return blocks.info_modal("Request coaching", user_message(exc))
     return blocks.request_modal(manager.label, skills)
 
 
@@ -261,7 +169,7 @@ def _one_on_one_modal(
 def coach_command(ctx: CommandContext) -> Reply | None:
     view = _request_modal_for(ctx.deps, ctx.workspace_id, ctx.user_id)
     if view["callback_id"] != ids.VIEW_COACH_REQUEST:
-        return _reply(view["blocks"][0]["text"]["text"])
+        return reply(view["blocks"][0]["text"]["text"])
     _open(ctx.deps, ctx.trigger_id, view)
     return None
 
@@ -269,27 +177,27 @@ def coach_command(ctx: CommandContext) -> Reply | None:
 def one_on_one_command(ctx: CommandContext) -> Reply | None:
     rep_id = parse_user_arg(ctx.raw_args) if ctx.raw_args else None
     if ctx.raw_args and rep_id is None:
-        return _reply(
+        return reply(
             "Mention the rep, like `/enabler 1on1 @jordan`, or run `/enabler 1on1` and pick "
             "them in the form."
         )
     try:
         view = _one_on_one_modal(ctx.deps, ctx.workspace_id, ctx.user_id, rep_id)
     except EXPECTED as exc:
-        return _reply(_message(exc))
+        return reply(user_message(exc))
     _open(ctx.deps, ctx.trigger_id, view)
     return None
 
 
 def privacy_command(ctx: CommandContext) -> Reply | None:
     if ctx.member.audience == "unknown":
-        return _reply(
+        return reply(
             "You're not on Enabler's roster, so Enabler keeps nothing about you in one-on-ones, "
             "coaching or development plans."
         )
     with _tx(ctx.deps) as tx:
         summary = privacy.summary(tx, workspace_id=ctx.workspace_id, user_id=ctx.user_id)
-    return _reply("What Enabler stores about you", blocks.privacy_blocks(summary))
+    return reply("What Enabler stores about you", blocks.privacy_blocks(summary))
 
 
 # --------------------------------------------------------------------------------------------
@@ -312,7 +220,7 @@ def register(app: App, deps: Deps) -> None:
             body,
             respond,
             lambda: _open(
-                deps, body["trigger_id"], _request_modal_for(deps, _team(body), _user(body))
+                deps, body["trigger_id"], _request_modal_for(deps, team_of(body), user_of(body))
             ),
         )
 
@@ -327,8 +235,8 @@ def register(app: App, deps: Deps) -> None:
             try:
                 view = _one_on_one_modal(
                     deps,
-                    _team(body),
-                    _user(body),
+                    team_of(body),
+                    user_of(body),
                     rep_id,
                     notes=f"About: “{quoted}”\n" if quoted else "",
                 )
@@ -348,9 +256,9 @@ def register(app: App, deps: Deps) -> None:
                 with _tx(deps) as tx:
                     view = coaching.get_request(
                         tx,
-                        workspace_id=_team(body),
-                        actor_id=_user(body),
-                        request_id=_int_value(_button_value(body)),
+                        workspace_id=team_of(body),
+                        actor_id=user_of(body),
+                        request_id=_int_value(action_value(body)),
                     )
                 if kind == "outcome":
                     if view.state != "accepted":
@@ -386,7 +294,7 @@ def register(app: App, deps: Deps) -> None:
 
         def handler(ack: Ack, body: dict[str, Any]) -> None:
             view = body.get("view") or {}
-            workspace_id, user_id = _team(body), _user(body)
+            workspace_id, user_id = team_of(body), user_of(body)
             try:
                 with _tx(deps) as tx:
                     result = run(tx, view, workspace_id, user_id)
@@ -398,7 +306,7 @@ def register(app: App, deps: Deps) -> None:
                 deps.metrics.rejections.labels(reason="user_error").inc()
                 ack(
                     response_action="update",
-                    view=blocks.info_modal("Not saved", _message(exc)),
+                    view=blocks.info_modal("Not saved", user_message(exc)),
                 )
                 return
             except Exception as exc:
@@ -415,17 +323,17 @@ def register(app: App, deps: Deps) -> None:
     def save_request(
         tx: UnitOfWork, view: dict[str, Any], workspace_id: str, user_id: str
     ) -> coaching.Submitted:
-        values = _values(view)
+        values = Form(view)
         return coaching.request_coaching(
             tx,
             workspace_id=workspace_id,
             requester_id=user_id,
             form=coaching.RequestForm(
-                skill=_selected(values, "skill"),
-                context=_text(values, "context"),
-                urgency=_selected(values, "urgency") or "normal",
-                preferred_times=_text(values, "preferred_times"),
-                note=_text(values, "note"),
+                skill=values.selected("skill"),
+                context=values.text("context"),
+                urgency=values.selected("urgency") or "normal",
+                preferred_times=values.text("preferred_times"),
+                note=values.text("note"),
             ),
             now=deps.clock.now(),
             messages=MESSAGES,
@@ -435,27 +343,27 @@ def register(app: App, deps: Deps) -> None:
         def run(
             tx: UnitOfWork, view: dict[str, Any], workspace_id: str, user_id: str
         ) -> coaching.Submitted:
-            values = _values(view)
+            values = Form(view)
             event: domain.Accept | domain.Propose | domain.Decline
             if kind == "accept":
-                when = _datetime(values, "scheduled_for")
+                when = values.moment("scheduled_for")
                 if when is None:
                     return coaching.Submitted(errors={"scheduled_for": "Pick a date and time."})
                 event = domain.Accept(when)
             elif kind == "propose":
-                when = _datetime(values, "proposed_for")
+                when = values.moment("proposed_for")
                 if when is None:
                     return coaching.Submitted(errors={"proposed_for": "Pick a date and time."})
                 event = domain.Propose(when)
             else:
-                event = domain.Decline(_text(values, "note"))
+                event = domain.Decline(values.text("note"))
             return coaching.respond(
                 tx,
                 workspace_id=workspace_id,
                 actor_id=user_id,
                 request_id=_request_id(view),
                 event=event,
-                note=_text(values, "note") if kind == "propose" else "",
+                note=values.text("note") if kind == "propose" else "",
                 now=deps.clock.now(),
                 messages=MESSAGES,
             )
@@ -465,14 +373,14 @@ def register(app: App, deps: Deps) -> None:
     def save_outcome(
         tx: UnitOfWork, view: dict[str, Any], workspace_id: str, user_id: str
     ) -> coaching.Submitted:
-        values = _values(view)
+        values = Form(view)
         return coaching.log_outcome(
             tx,
             workspace_id=workspace_id,
             actor_id=user_id,
             request_id=_request_id(view),
-            worked_on=_text(values, "worked_on"),
-            next_steps=_text(values, "next_steps"),
+            worked_on=values.text("worked_on"),
+            next_steps=values.text("next_steps"),
             now=deps.clock.now(),
             messages=MESSAGES,
         )
@@ -480,12 +388,12 @@ def register(app: App, deps: Deps) -> None:
     def save_one_on_one(
         tx: UnitOfWork, view: dict[str, Any], workspace_id: str, user_id: str
     ) -> coaching.Submitted:
-        values = _values(view)
+        values = Form(view)
         items = tuple(
             domain.ActionItemInput(
-                text=_text(values, f"action_item_{i}_text"),
-                owner_id=_user_pick(values, f"action_item_{i}_owner"),
-                due=_date(values, f"action_item_{i}_due"),
+                text=values.text(f"action_item_{i}_text"),
+                owner_id=values.user(f"action_item_{i}_owner"),
+                due=values.day(f"action_item_{i}_due"),
             )
             for i in range(blocks.MAX_ITEM_ROWS)
         )
@@ -499,15 +407,15 @@ def register(app: App, deps: Deps) -> None:
             workspace_id=workspace_id,
             manager_id=user_id,
             form=one_on_ones.OneOnOneForm(
-                rep_id=_user_pick(values, "rep"),
-                held_on=_date(values, "held_on"),
-                notes=_text(values, "notes"),
-                shared=_selected(values, "sharing") == "shared",
-                skills_focus=tuple(_selected_many(values, "skills_focus")),
-                next_meeting=_date(values, "next_meeting"),
+                rep_id=values.user("rep"),
+                held_on=values.day("held_on"),
+                notes=values.text("notes"),
+                shared=values.selected("sharing") == "shared",
+                skills_focus=tuple(values.selected_many("skills_focus")),
+                next_meeting=values.day("next_meeting"),
                 action_items=items,
                 done_item_ids=frozenset(
-                    int(v) for v in _selected_many(values, "carried") if v.isdigit()
+                    int(v) for v in values.selected_many("carried") if v.isdigit()
                 ),
             ),
             now=deps.clock.now(),
@@ -517,23 +425,23 @@ def register(app: App, deps: Deps) -> None:
     def save_plan(
         tx: UnitOfWork, view: dict[str, Any], workspace_id: str, user_id: str
     ) -> coaching.Submitted:
-        values = _values(view)
-        rep_id = str(_meta(view).get("rep") or "")
+        values = Form(view)
+        rep_id = str(metadata(view).get("rep") or "")
         ratings: dict[str, tuple[int | None, int | None]] = {}
         for block_id in values:
             match = re.fullmatch(r"rating_(.+)_(manager|rep)", block_id)
             if match is None:
                 continue
             skill, side = match.groups()
-            picked = _selected(values, block_id)
+            picked = values.selected(block_id)
             score = int(picked) if picked and picked.isdigit() else None
             by_manager, by_rep = ratings.get(skill, (None, None))
             ratings[skill] = (score, by_rep) if side == "manager" else (by_manager, score)
         goals = [
             plans.GoalForm(
-                text=_text(values, f"goal_{i}_text"),
-                target=_date(values, f"goal_{i}_target"),
-                done="done" in _selected_many(values, f"goal_{i}_done"),
+                text=values.text(f"goal_{i}_text"),
+                target=values.day(f"goal_{i}_target"),
+                done="done" in values.selected_many(f"goal_{i}_done"),
             )
             for i in range(blocks.MAX_ITEM_ROWS)
         ]
@@ -550,16 +458,16 @@ def register(app: App, deps: Deps) -> None:
     def save_defaults(
         tx: UnitOfWork, view: dict[str, Any], workspace_id: str, user_id: str
     ) -> coaching.Submitted:
-        values = _values(view)
+        values = Form(view)
         try:
-            skills = coaching.parse_skills(_text(values, "skills"))
+            skills = coaching.parse_skills(values.text("skills"))
         except coaching.CoachingError as exc:
             return coaching.Submitted(errors={"skills": str(exc)})
         numbers = {
-            name: _int(values, name)
+            name: values.number(name)
             for name in ("cadence_days", "response_hours", "escalate_after_hours")
         }
-        lead = _int(values, "item_reminder_days")
+        lead = values.number("item_reminder_days")
         coaching.set_defaults(
             tx,
             workspace_id=workspace_id,
@@ -592,9 +500,9 @@ def register(app: App, deps: Deps) -> None:
             with _tx(deps) as tx:
                 coaching.take_proposed_time(
                     tx,
-                    workspace_id=_team(body),
-                    actor_id=_user(body),
-                    request_id=_int_value(_button_value(body)),
+                    workspace_id=team_of(body),
+                    actor_id=user_of(body),
+                    request_id=_int_value(action_value(body)),
                     now=deps.clock.now(),
                     messages=MESSAGES,
                 )
@@ -608,13 +516,13 @@ def register(app: App, deps: Deps) -> None:
         ack()
 
         def work() -> None:
-            score = int(_action_id(body).removeprefix(ids.ACTION_COACH_RATE_PREFIX))
+            score = int(action_id_of(body).removeprefix(ids.ACTION_COACH_RATE_PREFIX))
             with _tx(deps) as tx:
                 coaching.rate(
                     tx,
-                    workspace_id=_team(body),
-                    actor_id=_user(body),
-                    request_id=_int_value(_button_value(body)),
+                    workspace_id=team_of(body),
+                    actor_id=user_of(body),
+                    request_id=_int_value(action_value(body)),
                     rating=score,
                     now=deps.clock.now(),
                     messages=MESSAGES,
@@ -632,16 +540,16 @@ def register(app: App, deps: Deps) -> None:
             with _tx(deps) as tx:
                 one_on_ones.mark_item_done(
                     tx,
-                    workspace_id=_team(body),
-                    actor_id=_user(body),
-                    item_id=_int_value(_button_value(body)),
+                    workspace_id=team_of(body),
+                    actor_id=user_of(body),
+                    item_id=_int_value(action_value(body)),
                     now=deps.clock.now(),
                     messages=MESSAGES,
                 )
                 tx.commit()
             wake()
             if (body.get("container") or {}).get("type") == "view":
-                publish_home(deps, _team(body), _user(body))
+                publish_home(deps, team_of(body), user_of(body))
 
         _guarded(deps, "action:action_item_done", body, respond, work)
 
@@ -656,7 +564,7 @@ def register(app: App, deps: Deps) -> None:
             body,
             respond,
             lambda: _open(
-                deps, body["trigger_id"], _request_modal_for(deps, _team(body), _user(body))
+                deps, body["trigger_id"], _request_modal_for(deps, team_of(body), user_of(body))
             ),
         )
 
@@ -671,7 +579,7 @@ def register(app: App, deps: Deps) -> None:
             lambda: _open(
                 deps,
                 body["trigger_id"],
-                _one_on_one_modal(deps, _team(body), _user(body), _button_value(body)),
+                _one_on_one_modal(deps, team_of(body), user_of(body), action_value(body)),
             ),
         )
 
@@ -683,29 +591,30 @@ def register(app: App, deps: Deps) -> None:
         action = (body.get("actions") or [{}])[0]
         rep_id = str(action.get("selected_user") or "") or None
         try:
-            modal = _one_on_one_modal(deps, _team(body), _user(body), rep_id)
+            modal = _one_on_one_modal(deps, team_of(body), user_of(body), rep_id)
         except PermissionDenied:
             return  # submitting says why, next to the field
         try:
             deps.client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=modal)
         except Exception as exc:
-            failure_text(deps, exc, where="action:one_on_one_rep", user=_user(body))
+            failure_text(deps, exc, where="action:one_on_one_rep", user=user_of(body))
 
     @app.action(re.compile(rf"^{ids.ACTION_PLAN_EDIT}:\w+$"))
     def plan_edit(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
 
         def work() -> None:
-            workspace_id, user_id = _team(body), _user(body)
-            value = _button_value(body)
+            workspace_id, user_id = team_of(body), user_of(body)
+            value = action_value(body)
             rep_id = user_id if value == "me" else value
             with _tx(deps) as tx:
-                org = load_org(tx, workspace_id)
-                actor = person_or_stranger(org, user_id)
-                subject = person_or_stranger(org, rep_id)
-                decision = check(actor, Action.EDIT_DEVELOPMENT_PLAN, subject=subject, org=org)
-                if not decision.allowed:
-                    raise PermissionDenied(decision.reason, action=Action.EDIT_DEVELOPMENT_PLAN)
+                org = authorize(
+                    tx,
+                    workspace_id,
+                    actor_id=user_id,
+                    action=Action.EDIT_DEVELOPMENT_PLAN,
+                    subject_id=rep_id,
+                )
                 plan = plans.get_plan(
                     tx,
                     workspace_id=workspace_id,
@@ -714,7 +623,7 @@ def register(app: App, deps: Deps) -> None:
                     now=deps.clock.now(),
                 )
                 skills = coaching.get_defaults(tx, workspace_id).skills
-                label = subject.label
+                label = person_or_stranger(org, rep_id).label
             _open(
                 deps,
                 body["trigger_id"],
@@ -734,18 +643,18 @@ def register(app: App, deps: Deps) -> None:
         ack()
 
         def work() -> None:
-            rep_id = _action_id(body).split(":", 1)[1]
+            rep_id = action_id_of(body).split(":", 1)[1]
             with _tx(deps) as tx:
                 one_on_ones.set_cadence(
                     tx,
-                    workspace_id=_team(body),
-                    actor_id=_user(body),
+                    workspace_id=team_of(body),
+                    actor_id=user_of(body),
                     rep_id=rep_id,
-                    cadence_days=_int_value(_button_value(body)),
+                    cadence_days=_int_value(action_value(body)),
                     now=deps.clock.now(),
                 )
                 tx.commit()
-            publish_home(deps, _team(body), _user(body))
+            publish_home(deps, team_of(body), user_of(body))
 
         _guarded(deps, "action:set_cadence", body, respond, work)
 
@@ -754,14 +663,15 @@ def register(app: App, deps: Deps) -> None:
         ack()
 
         def work() -> None:
-            workspace_id, user_id = _team(body), _user(body)
+            workspace_id, user_id = team_of(body), user_of(body)
             with _tx(deps) as tx:
-                org = load_org(tx, workspace_id)
-                decision = check(
-                    person_or_stranger(org, user_id), Action.MANAGE_DEFAULTS, subject=None, org=org
+                authorize(
+                    tx,
+                    workspace_id,
+                    actor_id=user_id,
+                    action=Action.MANAGE_DEFAULTS,
+                    subject_id=None,
                 )
-                if not decision.allowed:
-                    raise PermissionDenied(decision.reason, action=Action.MANAGE_DEFAULTS)
                 defaults = coaching.get_defaults(tx, workspace_id)
             _open(deps, body["trigger_id"], blocks.defaults_modal(defaults))
 

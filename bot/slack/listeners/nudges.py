@@ -24,6 +24,14 @@ from bot.services import nudging
 from bot.slack import ids
 from bot.slack.blocks import nudges as blocks
 from bot.slack.deps import Deps
+from bot.slack.listeners._common import (
+    guarded,
+    reject_field,
+    reply,
+    tell,
+    user_message,
+    who,
+)
 from bot.slack.listeners._safety import failure_text
 
 if TYPE_CHECKING:
@@ -34,32 +42,11 @@ MESSAGES = blocks.NUDGE_MESSAGES
 EXPECTED = (nudging.NudgeError, PermissionDenied, PolicyError)
 
 
-def _message(exc: BaseException) -> str:
-    return exc.message if isinstance(exc, PermissionDenied) else str(exc)
-
-
-def _who(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
-    return str(user.get("id") or ""), str(team)
-
-
 def _nudge_id(body: dict[str, Any]) -> int:
     raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
     if not raw.isdigit():
         raise nudging.NudgeError("That button is from an older version of Enabler.")
     return int(raw)
-
-
-def _tell(body: dict[str, Any], respond: Respond, text: str) -> None:
-    if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
-
-
-def _reply(text: str, block_list: list[dict[str, Any]] | None = None) -> Reply:
-    from bot.slack.listeners.commands import Reply
-
-    return Reply(text=text, blocks=block_list)
 
 
 # --------------------------------------------------------------------------------------------
@@ -76,10 +63,10 @@ def snooze_command(ctx: CommandContext) -> Reply:
             text=ctx.raw_args,
         )
     except EXPECTED as exc:
-        return _reply(_message(exc))
+        return reply(user_message(exc))
     if label is None:
-        return _reply(":arrow_forward: Snooze lifted — nudges and reflection prompts are back on.")
-    return _reply(
+        return reply(":arrow_forward: Snooze lifted — nudges and reflection prompts are back on.")
+    return reply(
         f":zzz: Snoozed until {label} (your time): no nudges or reflection prompts until then. "
         "Signals still count in your ledger. `/enabler snooze off` ends it early."
     )
@@ -104,21 +91,21 @@ def nudges_command(ctx: CommandContext) -> Reply:
                 enabled=choice == "on",
             )
             if choice == "off":
-                return _reply(
+                return reply(
                     ":no_bell: Nudges are off. Enabler still counts doing and enabling in your "
                     "private ledger (App Home). `/enabler nudges on` whenever you want them back."
                 )
-            return _reply(":bell: Nudges are on. Thanks for giving them another go.")
+            return reply(":bell: Nudges are on. Thanks for giving them another go.")
         if choice == "unmute":
             count = nudging.unmute_all(
                 uow=deps.uow, clock=deps.clock, workspace_id=ctx.workspace_id, user_id=ctx.user_id
             )
             if count == 0:
-                return _reply("No channels were muted.")
-            return _reply(f":loud_sound: Unmuted {count} channel(s).")
+                return reply("No channels were muted.")
+            return reply(f":loud_sound: Unmuted {count} channel(s).")
     except EXPECTED as exc:
-        return _reply(_message(exc))
-    return _reply(f"I didn't understand `{choice[:20] or '(nothing)'}`. {_NUDGES_USAGE}")
+        return reply(user_message(exc))
+    return reply(f"I didn't understand `{choice[:20] or '(nothing)'}`. {_NUDGES_USAGE}")
 
 
 def why_command(ctx: CommandContext) -> Reply:
@@ -130,8 +117,8 @@ def why_command(ctx: CommandContext) -> Reply:
             user_id=ctx.user_id,
         )
     except EXPECTED as exc:
-        return _reply(_message(exc))
-    return _reply("Why you were nudged", blocks.why_blocks(why))
+        return reply(user_message(exc))
+    return reply("Why you were nudged", blocks.why_blocks(why))
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,17 +133,15 @@ def register(app: App, deps: Deps) -> None:
 
         def handler(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
             ack()
-            user_id, team_id = _who(body)
-            try:
+            user_id, team_id = who(body)
+
+            def run() -> None:
                 note = work(body, user_id, team_id, _nudge_id(body))
                 if note:
-                    _tell(body, respond, note)
+                    tell(body, respond, note)
                 deps.wake()
-            except EXPECTED as exc:
-                deps.metrics.rejections.labels(reason="user_error").inc()
-                _tell(body, respond, _message(exc))
-            except Exception as exc:
-                _tell(body, respond, failure_text(deps, exc, where=where, user=user_id))
+
+            guarded(deps, where, body, respond, run, expected=EXPECTED)
 
         return handler
 
@@ -241,7 +226,7 @@ def register(app: App, deps: Deps) -> None:
         """A modal: do the work before acking, so problems show next to the field."""
 
         def handler(ack: Ack, body: dict[str, Any]) -> None:
-            user_id, team_id = _who(body)
+            user_id, team_id = who(body)
             view = body.get("view") or {}
             nudge_id = blocks.nudge_id_of(view)
             try:
@@ -250,11 +235,11 @@ def register(app: App, deps: Deps) -> None:
                 work(view, user_id, team_id, nudge_id)
             except EXPECTED as exc:
                 deps.metrics.rejections.labels(reason="user_error").inc()
-                ack(response_action="errors", errors={error_block(exc): _message(exc)[:150]})
+                reject_field(ack, error_block(exc), user_message(exc))
                 return
             except Exception as exc:
                 text = failure_text(deps, exc, where=where, user=user_id)
-                ack(response_action="errors", errors={error_block(exc): text[:150]})
+                reject_field(ack, error_block(exc), text)
                 return
             ack()
             deps.wake()

@@ -21,22 +21,8 @@ from bot.slack.blocks.reflection import (
     reflection_value,
 )
 from bot.slack.deps import Deps
+from bot.slack.listeners._common import Body, action_value, guarded, reject_field, tell, who
 from bot.slack.listeners._safety import failure_text
-
-
-def _who(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
-    return str(user.get("id") or ""), str(team)
-
-
-def _value(body: dict[str, Any]) -> str:
-    return str(((body.get("actions") or [{}])[0]).get("value") or "")
-
-
-def _tell(respond: Respond, body: dict[str, Any], text: str) -> None:
-    if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def out_of_office_check(deps: Deps) -> Callable[[str, str], bool]:
@@ -53,31 +39,50 @@ def out_of_office_check(deps: Deps) -> Callable[[str, str], bool]:
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.action(ids.ACTION_PROMPT_ANSWER)
-    def answer_clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        user_id, team_id = _who(body)
-        try:
-            occurrence_id, key = reflection.parse_button_value(_value(body))
-            opened = reflection.open_prompt(
-                uow=deps.uow,
-                workspace_id=team_id,
-                user_id=user_id,
-                occurrence_id=occurrence_id,
-                message_key=key,
+    def clicked(
+        where: str, work: Callable[[Body, Respond, str, str, int, str], None]
+    ) -> Callable[..., None]:
+        """A prompt's button: ack, then ``work(body, respond, user, team, occurrence, key)``;
+        the person's own problems (ReflectionError) are told to them."""
+
+        def handler(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+            ack()
+            user_id, team_id = who(body)
+
+            def run() -> None:
+                occurrence_id, key = reflection.parse_button_value(action_value(body))
+                work(body, respond, user_id, team_id, occurrence_id, key)
+
+            guarded(
+                deps,
+                where,
+                body,
+                respond,
+                run,
+                expected=(reflection.ReflectionError,),
+                count_expected=False,
             )
-            deps.client.views_open(
-                trigger_id=body["trigger_id"],
-                view=build_reflection_modal(opened.card, previous_text=opened.previous_text),
-            )
-        except reflection.ReflectionError as exc:
-            _tell(respond, body, str(exc))
-        except Exception as exc:
-            _tell(respond, body, failure_text(deps, exc, where="prompt_answer", user=user_id))
+
+        return handler
+
+    def open_answer(
+        body: Body, respond: Respond, user_id: str, team_id: str, occurrence: int, key: str
+    ) -> None:
+        opened = reflection.open_prompt(
+            uow=deps.uow,
+            workspace_id=team_id,
+            user_id=user_id,
+            occurrence_id=occurrence,
+            message_key=key,
+        )
+        deps.client.views_open(
+            trigger_id=body["trigger_id"],
+            view=build_reflection_modal(opened.card, previous_text=opened.previous_text),
+        )
 
     @app.view(ids.VIEW_REFLECTION)
     def reflection_submitted(ack: Ack, body: dict[str, Any]) -> None:
-        user_id, team_id = _who(body)
+        user_id, team_id = who(body)
         value, text = reflection_value(body.get("view") or {})
         try:
             occurrence_id, key = reflection.parse_button_value(value)
@@ -92,58 +97,48 @@ def register(app: App, deps: Deps) -> None:
                 text=text,
             )
         except reflection.ReflectionError as exc:
-            ack(response_action="errors", errors={REFLECTION_BLOCK: str(exc)})
+            reject_field(ack, REFLECTION_BLOCK, str(exc))
             return
         except Exception as exc:
             message = failure_text(deps, exc, where="reflection_submit", user=user_id)
-            ack(response_action="errors", errors={REFLECTION_BLOCK: message[:150]})
+            reject_field(ack, REFLECTION_BLOCK, message)
             return
         ack()
         deps.wake()
 
-    @app.action(ids.ACTION_PROMPT_SKIP)
-    def skip_clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        user_id, team_id = _who(body)
-        try:
-            occurrence_id, key = reflection.parse_button_value(_value(body))
-            skipped = reflection.skip(
-                uow=deps.uow,
-                clock=deps.clock,
-                messages=PROMPT_MESSAGES,
-                workspace_id=team_id,
-                user_id=user_id,
-                occurrence_id=occurrence_id,
-                message_key=key,
-            )
-            if not skipped:
-                _tell(respond, body, "You've already answered this one — your answer is kept.")
-            deps.wake()
-        except reflection.ReflectionError as exc:
-            _tell(respond, body, str(exc))
-        except Exception as exc:
-            _tell(respond, body, failure_text(deps, exc, where="prompt_skip", user=user_id))
+    def do_skip(
+        body: Body, respond: Respond, user_id: str, team_id: str, occurrence: int, key: str
+    ) -> None:
+        skipped = reflection.skip(
+            uow=deps.uow,
+            clock=deps.clock,
+            messages=PROMPT_MESSAGES,
+            workspace_id=team_id,
+            user_id=user_id,
+            occurrence_id=occurrence,
+            message_key=key,
+        )
+        if not skipped:
+            tell(body, respond, "You've already answered this one — your answer is kept.")
+        deps.wake()
 
-    @app.action(ids.ACTION_PROMPT_LATER)
-    def later_clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        user_id, team_id = _who(body)
-        try:
-            occurrence_id, key = reflection.parse_button_value(_value(body))
-            reflection.remind_later(
-                uow=deps.uow,
-                clock=deps.clock,
-                messages=PROMPT_MESSAGES,
-                workspace_id=team_id,
-                user_id=user_id,
-                occurrence_id=occurrence_id,
-                message_key=key,
-            )
-            deps.wake()
-        except reflection.ReflectionError as exc:
-            _tell(respond, body, str(exc))
-        except Exception as exc:
-            _tell(respond, body, failure_text(deps, exc, where="prompt_later", user=user_id))
+    def do_later(
+        body: Body, respond: Respond, user_id: str, team_id: str, occurrence: int, key: str
+    ) -> None:
+        reflection.remind_later(
+            uow=deps.uow,
+            clock=deps.clock,
+            messages=PROMPT_MESSAGES,
+            workspace_id=team_id,
+            user_id=user_id,
+            occurrence_id=occurrence,
+            message_key=key,
+        )
+        deps.wake()
+
+    app.action(ids.ACTION_PROMPT_ANSWER)(clicked("prompt_answer", open_answer))
+    app.action(ids.ACTION_PROMPT_SKIP)(clicked("prompt_skip", do_skip))
+    app.action(ids.ACTION_PROMPT_LATER)(clicked("prompt_later", do_later))
 
 
 def prompt_planner(deps: Deps) -> Callable[[], object]:

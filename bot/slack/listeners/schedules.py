@@ -8,6 +8,7 @@ Saving wakes the local timers, and every other server sees the change on its nex
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -22,14 +23,9 @@ from bot.slack.blocks.schedules import (
     parse_schedule_form,
 )
 from bot.slack.deps import Deps
+from bot.slack.listeners._common import Body, logged, user_message, who
 from bot.slack.listeners._safety import failure_text
 from bot.slack.listeners.events import publish_home
-
-
-def _who(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
-    return str(user.get("id") or ""), str(team)
 
 
 def _schedule_id(body: dict[str, Any]) -> int:
@@ -45,8 +41,17 @@ def _pattern(prefix: str) -> re.Pattern[str]:
 
 
 def register(app: App, deps: Deps) -> None:
+    def clicked(where: str, work: Callable[[Body], None]) -> Callable[..., None]:
+        """An App Home button: ack, then ``work(body)``; failures are logged and counted."""
+
+        def handler(ack: Ack, body: dict[str, Any]) -> None:
+            ack()
+            logged(deps, where, body, lambda: work(body))
+
+        return handler
+
     def open_form(body: dict[str, Any], ref: int | None) -> None:
-        user_id, team_id = _who(body)
+        user_id, team_id = who(body)
         try:
             form = schedules.form_data(uow=deps.uow, workspace_id=team_id, actor=user_id, ref=ref)
             view = build_schedule_modal(
@@ -59,24 +64,8 @@ def register(app: App, deps: Deps) -> None:
             view = not_allowed_modal(str(exc))
         deps.client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.action(ids.ACTION_SCHEDULE_NEW)
-    def new_clicked(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        try:
-            open_form(body, None)
-        except Exception as exc:
-            failure_text(deps, exc, where="schedule_new", user=_who(body)[0])
-
-    @app.action(_pattern(ids.ACTION_SCHEDULE_EDIT))
-    def edit_clicked(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        try:
-            open_form(body, _schedule_id(body))
-        except Exception as exc:
-            failure_text(deps, exc, where="schedule_edit", user=_who(body)[0])
-
     def change(body: dict[str, Any], what: str) -> None:
-        user_id, team_id = _who(body)
+        user_id, team_id = who(body)
         try:
             ref = _schedule_id(body)
             if what == "delete":
@@ -94,42 +83,31 @@ def register(app: App, deps: Deps) -> None:
                 )
         except (PermissionDenied, schedules.ScheduleInvalid) as exc:
             deps.metrics.rejections.labels(reason="forbidden").inc()
-            message = exc.message if isinstance(exc, PermissionDenied) else str(exc)
             if body.get("trigger_id"):
                 deps.client.views_open(
-                    trigger_id=body["trigger_id"], view=not_allowed_modal(message)
+                    trigger_id=body["trigger_id"], view=not_allowed_modal(user_message(exc))
                 )
             return
         deps.wake()
         publish_home(deps, team_id, user_id)
 
-    @app.action(_pattern(ids.ACTION_SCHEDULE_PAUSE))
-    def pause_clicked(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        try:
-            change(body, "pause")
-        except Exception as exc:
-            failure_text(deps, exc, where="schedule_pause", user=_who(body)[0])
-
-    @app.action(_pattern(ids.ACTION_SCHEDULE_RESUME))
-    def resume_clicked(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        try:
-            change(body, "resume")
-        except Exception as exc:
-            failure_text(deps, exc, where="schedule_resume", user=_who(body)[0])
-
-    @app.action(_pattern(ids.ACTION_SCHEDULE_DELETE))
-    def delete_clicked(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        try:
-            change(body, "delete")
-        except Exception as exc:
-            failure_text(deps, exc, where="schedule_delete", user=_who(body)[0])
+    app.action(ids.ACTION_SCHEDULE_NEW)(clicked("schedule_new", lambda b: open_form(b, None)))
+    app.action(_pattern(ids.ACTION_SCHEDULE_EDIT))(
+        clicked("schedule_edit", lambda b: open_form(b, _schedule_id(b)))
+    )
+    app.action(_pattern(ids.ACTION_SCHEDULE_PAUSE))(
+        clicked("schedule_pause", lambda b: change(b, "pause"))
+    )
+    app.action(_pattern(ids.ACTION_SCHEDULE_RESUME))(
+        clicked("schedule_resume", lambda b: change(b, "resume"))
+    )
+    app.action(_pattern(ids.ACTION_SCHEDULE_DELETE))(
+        clicked("schedule_delete", lambda b: change(b, "delete"))
+    )
 
     @app.view(ids.VIEW_SCHEDULE)
     def schedule_submitted(ack: Ack, body: dict[str, Any]) -> None:
-        user_id, team_id = _who(body)
+        user_id, team_id = who(body)
         view = body.get("view") or {}
         has_team_block = any(b.get("block_id") == "team" for b in view.get("blocks") or [])
         try:
@@ -163,7 +141,4 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         deps.wake()
-        try:
-            publish_home(deps, team_id, user_id)
-        except Exception as exc:
-            failure_text(deps, exc, where="schedule_home", user=user_id)
+        logged(deps, "schedule_home", body, lambda: publish_home(deps, team_id, user_id))
