@@ -799,6 +799,8 @@ class ManagerCoverage:
     requests_decided: int
     requests_on_time: int
     requests_overdue_open: int
+    #: reps who have never had a 1:1 logged (new to the roster, so not yet overdue)
+    reps_never_met: int = 0
 
     @property
     def one_on_one_coverage(self) -> float | None:
@@ -849,6 +851,7 @@ def manager_coverage(
         requests_decided=decided,
         requests_on_time=on_time,
         requests_overdue_open=overdue_open,
+        reps_never_met=sum(r.last_one_on_one is None for r in rep_list),
     )
 
 

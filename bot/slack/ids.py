@@ -70,6 +70,8 @@ ACTION_NUDGE_HAND_BACK: Final = "nudge_hand_back"
 ACTION_NUDGE_NEEDED: Final = "nudge_needed"
 ACTION_NUDGE_REFLECT: Final = "nudge_reflect"
 ACTION_NUDGE_DEBRIEF: Final = "nudge_debrief"
+# The nudge's "More" menu (an overflow); the three below are its options' keys.
+ACTION_NUDGE_MORE: Final = "nudge_more"
 ACTION_NUDGE_SNOOZE_TODAY: Final = "nudge_snooze_today"
 ACTION_NUDGE_SNOOZE_WEEK: Final = "nudge_snooze_week"
 ACTION_NUDGE_MUTE: Final = "nudge_mute"

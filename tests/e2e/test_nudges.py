@@ -105,6 +105,30 @@ def _click(h: Harness, message: Message, action_id: str, user: str = MANAGER) ->
     return response_url
 
 
+def _choose(h: Harness, message: Message, option_key: str, user: str = MANAGER) -> str:
+    """Pick an item of the nudge's "More" menu; returns the response_url."""
+    blocks = message.to_api(h.team_id)["blocks"]
+    menu = next(
+        e
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "overflow"
+    )
+    option = next(o for o in menu["options"] if o["value"].startswith(option_key + ":"))
+    response_url = h.emulator.new_response_url()
+    resp = h.sender.block_action(
+        user,
+        ids.ACTION_NUDGE_MORE,
+        selected_option=option,
+        message=message.to_api(h.team_id),
+        channel_id=message.channel,
+        response_url=response_url,
+    )
+    assert resp.status_code == 200
+    return response_url
+
+
 def _home(h: Harness, user_id: str) -> str:
     return _dump(h.open_home(user_id)["blocks"])
 
@@ -219,11 +243,11 @@ def test_cool_down_appends_and_buttons_act_in_place(h: Harness, clock: FixedCloc
     ]
 
     # Someone else clicking Maya's button (a forged payload) is refused and changes nothing.
-    refused = _click(h, _nudge_dm(h), ids.ACTION_NUDGE_MUTE, user=VP)
+    refused = _choose(h, _nudge_dm(h), ids.ACTION_NUDGE_MUTE, user=VP)
     answer = wait_for(lambda: h.emulator.responses(refused))
     assert answer[0]["text"] == "Only Maya Patel can act on this nudge."
     # Snooze for this week: confirmed in place.
-    _click(h, _nudge_dm(h), ids.ACTION_NUDGE_SNOOZE_WEEK)
+    _choose(h, _nudge_dm(h), ids.ACTION_NUDGE_SNOOZE_WEEK)
     wait_for(lambda: len(_rows(h, NudgeActionRow)) == 2)
     h.runtime.worker.drain()
     assert "Nudges snoozed until Mon 9 Mar, 00:00" in _dump(_nudge_dm(h).to_api(h.team_id))

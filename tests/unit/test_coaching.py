@@ -614,6 +614,7 @@ def test_manager_coverage_counts() -> None:
         requests_decided=4,
         requests_on_time=2,
         requests_overdue_open=1,
+        reps_never_met=2,  # r4 and r5 have never had a 1:1
     )
     assert result.one_on_one_coverage == pytest.approx(0.6)
     assert result.requests_on_time_share == pytest.approx(0.5)

@@ -48,6 +48,19 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _menu(blocks_: list[dict[str, Any]]) -> list[str]:
+    """The keys of the "More" menu's options (values are "<key>:<nudge id>")."""
+    return [
+        option["value"].split(":")[0]
+        for block in blocks_
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["type"] == "overflow"
+        for option in element["options"]
+    ]
+
+
+# Buttons, then the options of the "More" menu (an overflow with action_id ACTION_NUDGE_MORE).
 ALL_BUTTONS = [
     ids.ACTION_NUDGE_COACH,
     ids.ACTION_NUDGE_HAND_BACK,
@@ -58,6 +71,7 @@ ALL_BUTTONS = [
     ids.ACTION_NUDGE_SNOOZE_WEEK,
     ids.ACTION_NUDGE_MUTE,
 ]
+MENU = {ids.ACTION_NUDGE_SNOOZE_TODAY, ids.ACTION_NUDGE_SNOOZE_WEEK, ids.ACTION_NUDGE_MUTE}
 
 
 @pytest.mark.parametrize(
@@ -96,12 +110,18 @@ def test_nudge_message_is_valid_and_offers_what_is_left_to_do(
     message = blocks.NUDGE_MESSAGES.nudge(card)
     assert message.blocks is not None
     assert validate_message_blocks(message.blocks) == []
-    assert _action_ids(message.blocks) == buttons
+    expected_buttons = [b for b in buttons if b not in MENU]
+    expected_menu = [b for b in buttons if b in MENU]
+    assert _action_ids(message.blocks) == expected_buttons + (
+        [ids.ACTION_NUDGE_MORE] if expected_menu else []
+    )
+    assert _menu(message.blocks) == expected_menu
     values = {
-        element["value"]
+        element.get("value") or option["value"].split(":")[1]
         for block in message.blocks
         if block["type"] == "actions"
         for element in block["elements"]
+        for option in (element.get("options") or [{}])
     }
     assert values == {"42"}
     for done in card.done:
@@ -289,7 +309,7 @@ def test_home_team_totals_show_counts_only_and_hide_small_teams() -> None:
     assert validate_message_blocks(built) == []
     text = _text(built)
     assert "*East* (6 managers): 12 enabling · 4 doing · 1 needed — 75% enabling" in text
-    assert "*West*: hidden (2 managers; 5 needed)" in text
+    assert "*West*: not shown, only 2 managers (teams of 5 or more are shown)" in text
     assert blocks.home_sections(None) == []
 
 

@@ -908,7 +908,9 @@ def _coverage_lines(rows: Sequence[CoverageRow]) -> list[Block]:
         blocks.append(
             section(
                 f"*{row.label}* · {c.reps} reps\n"
-                f"1:1s within cadence: {_share(c.reps_within_cadence, c.reps)} · "
+                f"1:1s within cadence: {_share(c.reps_within_cadence, c.reps)}"
+                + (f" ({c.reps_never_met} not met yet)" if c.reps_never_met else "")
+                + " · "
                 "coaching requests answered on time: "
                 f"{_share(c.requests_on_time, c.requests_decided)}"
                 f" · overdue now: {c.requests_overdue_open} · "

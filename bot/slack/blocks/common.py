@@ -64,6 +64,15 @@ def button(
     return element
 
 
+def overflow(action_id: str, options: list[tuple[str, str]]) -> dict[str, Any]:
+    """A "⋯" menu: (label, value) options, at most five (Slack's limit)."""
+    return {
+        "type": "overflow",
+        "action_id": action_id,
+        "options": [{"text": plain(text[:75]), "value": value[:75]} for text, value in options[:5]],
+    }
+
+
 def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
     block: Block = {"type": "actions", "elements": list(elements[:25])}
     if block_id is not None:

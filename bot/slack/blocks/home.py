@@ -51,10 +51,11 @@ def _rep(data: HomeData) -> list[Block]:
     ]
 
 
-def _report_lines(data: HomeData) -> str:
-    if not data.reports:
-        return "_No one reports to you on the roster yet._"
-    return "\n".join(f"• {user(r.user_id)}" for r in data.reports)
+def _nobody_yet(data: HomeData) -> list[Block]:
+    """Each report gets a card further down; say so when the roster has none yet."""
+    if data.reports:
+        return []
+    return [context("No one reports to you on the roster yet. Ask your sales ops team.")]
 
 
 def _manager(data: HomeData) -> list[Block]:
@@ -65,8 +66,7 @@ def _manager(data: HomeData) -> list[Block]:
             "Enabler nudges you, privately, when you step into a rep's deal, and counts the "
             "times you enable instead."
         ),
-        divider(),
-        section(f"*Your reps*\n{_report_lines(data)}"),
+        *_nobody_yet(data),
     ]
 
 
@@ -77,8 +77,7 @@ def _second_line(data: HomeData) -> list[Block]:
             "You see, per first-line manager, how their coaching is going: 1:1 coverage, "
             "coaching requests met, development plans. Never their private notes or nudges."
         ),
-        divider(),
-        section(f"*Managers reporting to you*\n{_report_lines(data)}"),
+        *_nobody_yet(data),
     ]
 
 

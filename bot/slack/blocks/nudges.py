@@ -32,6 +32,7 @@ from bot.slack.blocks.common import (
     context,
     divider,
     header,
+    overflow,
     plain,
     section,
 )
@@ -114,7 +115,10 @@ def build_nudge_blocks(card: NudgeCard) -> list[Block]:
             block_id="nudge_what",
         )
     ]
-    more = card.lines[1:]
+    # Other types found in the same message are part of the headline moment (the Why? line
+    # names their rules); "since then" lists only later moments.
+    first_link = card.lines[0].permalink if card.lines else None
+    more = [line for line in card.lines[1:] if line.permalink != first_link or not first_link]
     if more:
         listed = "\n".join(
             f"• {_linked(type_label(line.type), line.permalink)} at {line.at_label}"
@@ -148,12 +152,18 @@ def build_nudge_blocks(card: NudgeCard) -> list[Block]:
         more_actions.append(
             button(f"Add to {card.rep_name}'s next 1:1", ids.ACTION_NUDGE_DEBRIEF, value=value)
         )
+    # Taking a break is one menu away, so the DM leads with the enabling choices.
+    options: list[tuple[str, str]] = []
     if not (card.did("snooze_today") or card.did("snooze_week")):
-        more_actions.append(button("Snooze today", ids.ACTION_NUDGE_SNOOZE_TODAY, value=value))
-        more_actions.append(button("Snooze this week", ids.ACTION_NUDGE_SNOOZE_WEEK, value=value))
+        options.append(("Snooze nudges today", ids.ACTION_NUDGE_SNOOZE_TODAY))
+        options.append(("Snooze nudges this week", ids.ACTION_NUDGE_SNOOZE_WEEK))
     if not card.did("mute_channel"):
         label = card.channel_label if card.channel_label.startswith("#") else "this channel"
-        more_actions.append(button(f"Mute {label}", ids.ACTION_NUDGE_MUTE, value=value))
+        options.append((f"Mute {label}", ids.ACTION_NUDGE_MUTE))
+    if options:
+        more_actions.append(
+            overflow(ids.ACTION_NUDGE_MORE, [(text, f"{key}:{value}") for text, key in options])
+        )
     if more_actions:
         blocks.append(actions(*more_actions, block_id="nudge_more_actions"))
     rules = (
@@ -435,7 +445,9 @@ def own_ledger_blocks(own: NudgesHome) -> list[Block]:
 
 def _team_line(team: TeamAggregate) -> str:
     if team.suppressed or team.counts is None:
-        return f"• *{escape(team.team_id)}*: hidden ({team.group_size} managers; 5 needed)"
+        size = team.group_size
+        who = "1 manager" if size == 1 else f"{size} managers"
+        return f"• *{escape(team.team_id)}*: not shown, only {who} (teams of 5 or more are shown)"
     counts = team.counts
     return (
         f"• *{escape(team.team_id)}* ({team.group_size} managers): {counts.enabling} enabling · "

@@ -25,6 +25,7 @@ from bot.slack import ids
 from bot.slack.blocks import nudges as blocks
 from bot.slack.deps import Deps
 from bot.slack.listeners._common import (
+    action_value,
     guarded,
     reject_field,
     reply,
@@ -43,7 +44,8 @@ EXPECTED = (nudging.NudgeError, PermissionDenied, PolicyError)
 
 
 def _nudge_id(body: dict[str, Any]) -> int:
-    raw = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    # A button's value is the nudge id; a "More" menu option's is "<option key>:<nudge id>".
+    raw = action_value(body).rpartition(":")[2]
     if not raw.isdigit():
         raise nudging.NudgeError("That button is from an older version of Enabler.")
     return int(raw)
@@ -214,9 +216,19 @@ def register(app: App, deps: Deps) -> None:
     app.action(ids.ACTION_NUDGE_REFLECT)(clicked("nudge_reflect", open_reflect))
     app.action(ids.ACTION_NUDGE_HAND_BACK)(clicked("nudge_hand_back", do_hand_back))
     app.action(ids.ACTION_NUDGE_DEBRIEF)(clicked("nudge_debrief", do_debrief))
-    app.action(ids.ACTION_NUDGE_SNOOZE_TODAY)(clicked("nudge_snooze", do_snooze("today")))
-    app.action(ids.ACTION_NUDGE_SNOOZE_WEEK)(clicked("nudge_snooze", do_snooze("this week")))
-    app.action(ids.ACTION_NUDGE_MUTE)(clicked("nudge_mute", do_mute))
+    menu: dict[str, Callable[[dict[str, Any], str, str, int], str | None]] = {
+        ids.ACTION_NUDGE_SNOOZE_TODAY: do_snooze("today"),
+        ids.ACTION_NUDGE_SNOOZE_WEEK: do_snooze("this week"),
+        ids.ACTION_NUDGE_MUTE: do_mute,
+    }
+
+    def from_menu(body: dict[str, Any], user_id: str, team_id: str, nudge_id: int) -> str | None:
+        choice = menu.get(action_value(body).partition(":")[0])
+        if choice is None:
+            raise nudging.NudgeError("That menu item is from an older version of Enabler.")
+        return choice(body, user_id, team_id, nudge_id)
+
+    app.action(ids.ACTION_NUDGE_MORE)(clicked("nudge_more", from_menu))
 
     def submitted(
         where: str,
