@@ -53,10 +53,13 @@ def run_chaos(
     kill_every: float = 0.5,
     timeout: float = 120.0,
     seed: int = 7,
-    min_age: float = 1.0,
 ) -> ChaosReport:
-    """Kill a random worker every `kill_every` seconds (one alive at least `min_age`, so that
-    a slow interpreter start cannot stall the run forever) until everything is settled."""
+    """Kill a random worker every `kill_every` seconds until everything is settled.
+
+    Only a worker that has claimed work is a candidate (its pid appears as a lease owner), so
+    every kill lands in the middle of the fan-out rather than during interpreter start-up,
+    which on a busy machine can take longer than the kill interval.
+    """
     rng = random.Random(seed)
     engine = make_engine(database_url)
     uow = UnitOfWorkFactory(make_session_factory(engine))
@@ -107,7 +110,6 @@ def run_chaos(
             )
 
         procs = [spawn() for _ in range(workers)]
-        born = [time.monotonic()] * workers
         kills = 0
         started = time.monotonic()
         try:
@@ -115,15 +117,15 @@ def run_chaos(
                 time.sleep(kill_every)
                 if _remaining(uow) == 0:
                     break
-                grown = [i for i in range(len(procs)) if time.monotonic() - born[i] >= min_age]
-                if not grown:
+                working = _working_pids(uow)
+                busy = [i for i, proc in enumerate(procs) if proc.pid in working]
+                if not busy:
                     continue
-                victim = rng.choice(grown)
+                victim = rng.choice(busy)
                 os.kill(procs[victim].pid, signal.SIGKILL)
                 procs[victim].wait()
                 kills += 1
                 procs[victim] = spawn()
-                born[victim] = time.monotonic()
         finally:
             for proc in procs:
                 proc.send_signal(signal.SIGTERM)
@@ -170,3 +172,17 @@ def _remaining(uow: UnitOfWorkFactory) -> int:
             )
             or 0
         )
+
+
+def _working_pids(uow: UnitOfWorkFactory) -> set[int]:
+    """Pids of workers that have claimed deliveries (lease owners are "host:pid:thread")."""
+    with uow() as tx:
+        owners = tx.session.scalars(
+            select(DeliveryRow.lease_owner).where(DeliveryRow.lease_owner.is_not(None)).distinct()
+        ).all()
+    pids = set()
+    for owner in owners:
+        parts = str(owner).split(":")
+        if len(parts) >= 2 and parts[1].isdigit():
+            pids.add(int(parts[1]))
+    return pids

@@ -16,7 +16,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,7 +53,16 @@ class Recorded:
     """What an event produced: an outcome code for metrics and the signals it touched."""
 
     outcome: str
-    signal_ids: tuple[int, ...] = ()
+    signals: tuple[SignalRow, ...] = ()
+
+    @property
+    def signal_ids(self) -> tuple[int, ...]:
+        return tuple(row.id for row in self.signals)
+
+    @property
+    def labels(self) -> list[tuple[str, str]]:
+        """(type, kind) of each signal the event produced, for metrics."""
+        return [(row.type, row.kind) for row in self.signals]
 
 
 # Hook for what happens after signals are recorded (nudging registers itself here in bootstrap);
@@ -124,6 +133,15 @@ class Context:
     store_text: bool
     channel_name: Callable[[str], str | None]
     on_signals: OnSignals | None = None
+    # Roles looked up during this event (a message needs the author's and the owner's).
+    roles: dict[str, Role | None] = field(default_factory=dict)
+
+    def role(self, user_id: str | None) -> Role | None:
+        if not user_id:
+            return None
+        if user_id not in self.roles:
+            self.roles[user_id] = _role(PeopleRepo(self.tx.session, self.workspace_id), user_id)
+        return self.roles[user_id]
 
 
 def _ts_time(ts: str, fallback: datetime) -> datetime:
@@ -245,7 +263,6 @@ def _evaluate(
     author = str(message["user"])
     thread_ts = str(message.get("thread_ts") or ts)
     is_reply = thread_ts != ts
-    people = PeopleRepo(ctx.tx.session, ctx.workspace_id)
     threads = ThreadRepo(ctx.tx.session, ctx.workspace_id)
     root = threads.get(channel_id, thread_ts)
     author_posts = threads.posts_before(channel_id, thread_ts, ts, author)
@@ -261,9 +278,9 @@ def _evaluate(
         owner_id, owner_role, owner_posts, pending = None, "rep", 1, True
     else:
         owner_id = root.author_id if root is not None else author
-        owner_role = _role(people, owner_id)
+        owner_role = ctx.role(owner_id)
         owner_posts = threads.posts_before(channel_id, thread_ts, ts, owner_id) if is_reply else 0
-    author_role = _role(people, author)
+    author_role = ctx.role(author)
     if owner_id is not None and owner_id == author and is_reply:
         owner_role = author_role  # the manager's own thread
     rules = rules_for(ctx.tx, ctx.workspace_id)
@@ -311,7 +328,7 @@ def _replace(
     occurred_at: datetime,
     status: str,
     text: str | None,
-) -> tuple[int, ...]:
+) -> tuple[SignalRow, ...]:
     """Make the stored signals for `source_key` equal `matches` (an edit re-evaluates)."""
     repo = SignalRepo(ctx.tx.session, ctx.workspace_id)
     existing = {row.type: row for row in repo.by_source(source_key)}
@@ -357,10 +374,12 @@ def _replace(
             row.status, row.withdrawn_at = "withdrawn", ctx.now
     if fresh and ctx.on_signals is not None:
         ctx.on_signals(ctx.tx, fresh)
-    return tuple(r.id for r in fresh)
+    return tuple(fresh)
 
 
-def _resolve_pending(ctx: Context, channel_id: str, root_ts: str, owner_id: str) -> tuple[int, ...]:
+def _resolve_pending(
+    ctx: Context, channel_id: str, root_ts: str, owner_id: str
+) -> tuple[SignalRow, ...]:
     """The root arrived: keep early replies' signals if it is a rep's thread, else drop them."""
     repo = SignalRepo(ctx.tx.session, ctx.workspace_id)
     pending = repo.pending_in_thread(channel_id, root_ts)
@@ -376,7 +395,7 @@ def _resolve_pending(ctx: Context, channel_id: str, root_ts: str, owner_id: str)
             row.status, row.withdrawn_at = "withdrawn", ctx.now
     if kept and ctx.on_signals is not None:
         ctx.on_signals(ctx.tx, kept)
-    return tuple(r.id for r in kept)
+    return tuple(kept)
 
 
 def _on_deleted(ctx: Context, channel_id: str, deleted_ts: str) -> Recorded:
@@ -406,7 +425,7 @@ def _on_huddle_changed(
     people = PeopleRepo(ctx.tx.session, ctx.workspace_id)
     host_role = _role(people, host)
     rules = rules_for(ctx.tx, ctx.workspace_id)
-    touched: list[int] = []
+    touched: list[SignalRow] = []
     for joiner in now_in:
         if joiner in before or joiner == host:
             continue
@@ -485,9 +504,3 @@ def list_signals(
     return SignalRepo(tx.session, workspace_id).list(
         manager_id=manager_id, since=since, limit=limit
     )
-
-
-def labels_of(tx: UnitOfWork, recorded: Recorded) -> list[tuple[str, str]]:
-    """(type, kind) of each signal an event produced, for metrics."""
-    rows = (tx.session.get(SignalRow, signal_id) for signal_id in recorded.signal_ids)
-    return [(row.type, row.kind) for row in rows if row is not None]

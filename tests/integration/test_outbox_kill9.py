@@ -8,7 +8,7 @@ import pytest
 from bot.devtools.chaos import run_chaos
 from tests.conftest import drop_pg_schema, new_pg_schema_url
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 
 
 def test_kill_minus_nine_loses_nothing_and_duplicates_nothing(pg_url: str) -> None:

@@ -104,7 +104,7 @@ def _reaction_removed(deps: Deps, tx: UnitOfWork, workspace_id: str, event: dict
 
 
 def _count_signals(deps: Deps, tx: UnitOfWork, recorded: detection.Recorded) -> None:
-    labels = detection.labels_of(tx, recorded)
+    labels = recorded.labels
 
     def count() -> None:
         for signal_type, kind in labels:
