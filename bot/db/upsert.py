@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+
+
+@cache
+def _statement(table: Table, conflict: tuple[str, ...], dialect: str) -> Any:
+    # Built once per table: constructing and hashing a fresh statement per call costs more
+    # than the round trip on the ack path. Values are bound at execution.
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # RETURNING tells reliably whether a row went in (rowcount is -1 on some drivers).
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=list(conflict))
+        .returning(table.c[conflict[0]])
+    )
 
 
 def insert_ignore(
@@ -18,13 +33,5 @@ def insert_ignore(
     Two transactions racing to create the same row (two events about a new channel, two
     replicas) both succeed: one inserts, the other does nothing, and neither aborts.
     """
-    table = row_class.__table__
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # RETURNING tells reliably whether a row went in (rowcount is -1 on some drivers).
-    stmt: Any = (
-        insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=list(conflict))
-        .returning(table.c[conflict[0]])
-    )
-    return session.execute(stmt).first() is not None
+    stmt = _statement(row_class.__table__, tuple(conflict), session.get_bind().dialect.name)
+    return session.execute(stmt, values).first() is not None
