@@ -49,7 +49,7 @@ def database(sqlite: bool) -> tuple[str, str | None]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=10_000)
-    parser.add_argument("--limit", type=float, default=500.0, help="workspace msgs/second")
+    parser.add_argument("--limit", type=float, default=100.0, help="workspace msgs/second")
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
