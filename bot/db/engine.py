@@ -34,6 +34,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
+            if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return  # a single statement commits by itself (UnitOfWorkFactory.autocommit)
             # SQLite has a single writer. IMMEDIATE takes the write lock up front, so two
             # transactions that both read then write wait their turn (busy_timeout) instead of
             # failing with "database is locked"; WAL still lets plain connections read.

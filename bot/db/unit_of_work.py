@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -69,3 +71,20 @@ class UnitOfWorkFactory:
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A connection where each statement commits by itself: one round trip, no session.
+
+        Only for a single self-contained statement on a hot path (the ack path's inbox insert).
+        When the factory is bound to a connection (tests' rolled-back transaction), statements
+        join that transaction instead.
+        """
+        bind = self.session_factory.kw.get("bind")
+        if isinstance(bind, Engine):
+            with bind.connect() as conn:
+                yield conn.execution_options(isolation_level="AUTOCOMMIT")
+            return
+        with self() as tx:
+            yield tx.session.connection()
+            tx.commit()

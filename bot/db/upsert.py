@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -26,12 +26,18 @@ def _statement(table: Table, conflict: tuple[str, ...], dialect: str) -> Any:
 
 
 def insert_ignore(
-    session: Session, row_class: Any, values: dict[str, Any], conflict: Sequence[str]
+    session: Session | Connection,
+    row_class: Any,
+    values: dict[str, Any],
+    conflict: Sequence[str],
 ) -> bool:
     """Insert unless a row with the same `conflict` columns exists; True when inserted.
 
     Two transactions racing to create the same row (two events about a new channel, two
     replicas) both succeed: one inserts, the other does nothing, and neither aborts.
     """
-    stmt = _statement(row_class.__table__, tuple(conflict), session.get_bind().dialect.name)
+    dialect = (
+        session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
+    )
+    stmt = _statement(row_class.__table__, tuple(conflict), dialect)
     return session.execute(stmt, values).first() is not None

@@ -8,7 +8,9 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.db.repositories.core import InboxRepo
+from bot.db.rows import InboxEventRow
 from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from bot.db.upsert import insert_ignore
 
 MAX_ATTEMPTS = 5
 
@@ -17,21 +19,25 @@ Handler = Callable[[UnitOfWork, str, dict[str, Any]], str]
 
 
 def record(*, uow: UnitOfWorkFactory, clock: Clock, body: dict[str, Any]) -> bool:
-    """Ack path: store the delivery. False for a retry of an event already recorded."""
+    """Ack path: store the delivery. False for a retry of an event already recorded.
+
+    One autocommitted INSERT … ON CONFLICT DO NOTHING: all the ack path does.
+    """
     event = body.get("event") or {}
-    workspace_id = str(body.get("team_id") or "")
-    now = clock.now()
-    # One INSERT … ON CONFLICT DO NOTHING and a commit: all the ack path does.
-    with uow() as tx:
-        fresh = InboxRepo(tx.session).record(
-            str(body["event_id"]),
-            workspace_id=workspace_id,
-            event_type=str(event.get("type", "unknown")),
-            payload={"event": event, "event_time": body.get("event_time")},
-            now=now,
+    with uow.autocommit() as conn:
+        return insert_ignore(
+            conn,
+            InboxEventRow,
+            {
+                "event_id": str(body["event_id"]),
+                "workspace_id": str(body.get("team_id") or ""),
+                "event_type": str(event.get("type", "unknown")),
+                "payload": {"event": event, "event_time": body.get("event_time")},
+                "received_at": clock.now(),
+                "attempts": 0,
+            },
+            ["event_id"],
         )
-        tx.commit()
-    return fresh
 
 
 class Processed:
