@@ -70,6 +70,10 @@ class SignalFact:
     manager_id: str
     rep_id: str | None = None
     justified: bool = False
+    #: What produced the signal (a message, a reaction, a huddle join). One moment that reads as
+    #: two types ("leave it with me, I'll send the contract": takeover + commitment) counts once
+    #: in the doing/enabling totals; per-type tallies still show both. None: its own moment.
+    moment: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -163,9 +167,14 @@ def ledger(signals: Iterable[SignalFact], *, start: datetime, end: datetime) -> 
         raise ValueError("end is before start")
     tallies: dict[str, list[float]] = {}  # type -> [count, weight, justified_count, j_weight]
     kinds: dict[str, str] = {}
-    for signal in signals:
+    # (kind, justified) -> moment -> heaviest weight among that moment's signals
+    moments: dict[tuple[str, bool], dict[object, float]] = {}
+    for index, signal in enumerate(signals):
         if not _in_window(signal.at, start, end):
             continue
+        key: object = signal.moment if signal.moment is not None else index
+        bucket = moments.setdefault((signal.kind, signal.justified), {})
+        bucket[key] = max(bucket.get(key, 0.0), signal.weight)
         if kinds.setdefault(signal.type, signal.kind) != signal.kind:
             raise ValueError(f"signal type {signal.type!r} appears as both doing and enabling")
         tally = tallies.setdefault(signal.type, [0, 0.0, 0, 0.0])
@@ -179,17 +188,22 @@ def ledger(signals: Iterable[SignalFact], *, start: datetime, end: datetime) -> 
         t: TypeTally(kinds[t], int(v[0]), v[1], int(v[2]), v[3]) for t, v in sorted(tallies.items())
     }
 
-    doing = [x for x in per_type.values() if x.kind == DOING]
-    enabling = [x for x in per_type.values() if x.kind == ENABLING]
+    def counted(kind: str, justified: bool) -> tuple[int, float]:
+        bucket = moments.get((kind, justified), {})
+        return len(bucket), math.fsum(bucket.values())
+
+    doing_count, doing_weight = counted(DOING, False)
+    enabling_count, enabling_weight = counted(ENABLING, False)
+    justified_count, justified_weight = counted(DOING, True)
     return Ledger(
         start=start,
         end=end,
-        doing_count=sum(x.count for x in doing),
-        doing_weight=math.fsum(x.weight for x in doing),
-        enabling_count=sum(x.count for x in enabling),
-        enabling_weight=math.fsum(x.weight for x in enabling),
-        justified_count=sum(x.justified_count for x in doing),
-        justified_weight=math.fsum(x.justified_weight for x in doing),
+        doing_count=doing_count,
+        doing_weight=doing_weight,
+        enabling_count=enabling_count,
+        enabling_weight=enabling_weight,
+        justified_count=justified_count,
+        justified_weight=justified_weight,
         per_type=per_type,
     )
 

@@ -68,6 +68,7 @@ def _fact(row: SignalRow) -> SignalFact:
         manager_id=row.manager_id,
         rep_id=row.rep_id,
         justified=row.justified and row.kind == "doing",
+        moment=row.source_key,
     )
 
 

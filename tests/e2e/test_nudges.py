@@ -209,10 +209,12 @@ def test_takeover_to_coaching_questions_in_the_thread(h: Harness, clock: FixedCl
     assert "counts as enabling" in _dump(confirmed.to_api(h.team_id))
     assert ids.ACTION_NUDGE_COACH not in _dump(confirmed.to_api(h.team_id))
 
-    # 6. App Home shows the ledger: one enabling, two doing this week, and the nudge.
+    # 6. App Home shows the ledger: one enabling; one doing moment this week (the takeover
+    # message also read as a deal commitment, and is counted once), and the nudge.
+    assert len(_rows(h, SignalRow, kind="doing")) == 2
     home = _home(h, MANAGER)
     assert "Doing vs enabling" in home
-    assert "*This week:* 1 enabling · 2 doing" in home
+    assert "*This week:* 1 enabling · 1 doing" in home
     assert "You took over Jordan's Acme thread" in home
     assert "(coached instead)" in home
     # Jordan's home shows none of it.

@@ -321,3 +321,21 @@ def test_team_aggregates_threshold_is_configurable_and_totals_skip_suppressed_te
     assert aggregates[1].enabling_share == 0.5
     assert aggregates[0].enabling_share is None
     assert visible_total(team_aggregates(teams, min_group=3)) == Counts(14, 8, 8)
+
+
+def test_one_moment_that_reads_as_two_types_counts_once() -> None:
+    """ "Leave it with me, I'll send the contract" is a takeover and a deal commitment: the
+    per-type tallies show both, the doing total counts the moment once (an event, once)."""
+    at = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
+    facts = [
+        SignalFact("thread_takeover", "doing", 1.0, at, "m1", "r1", moment="msg:C1:1"),
+        SignalFact("deal_commitment", "doing", 0.8, at, "m1", "r1", moment="msg:C1:1"),
+        SignalFact("deal_commitment", "doing", 1.0, at, "m1", "r1", moment="msg:C1:2"),
+        SignalFact("coaching_question", "enabling", 1.0, at, "m1", "r1", moment="msg:C1:3"),
+    ]
+    result = ledger(facts, start=at - timedelta(days=1), end=at + timedelta(days=1))
+    assert result.doing_count == 2
+    assert result.doing_weight == pytest.approx(2.0)
+    assert result.per_type["deal_commitment"].count == 2
+    assert result.per_type["thread_takeover"].count == 1
+    assert result.enabling_count == 1
