@@ -1304,7 +1304,9 @@ def check_record(harness: Harness) -> list[str]:
 def _coverage_label(row: one_on_ones.CoverageRow | None) -> str:
     if row is None:
         return "—"
-    return f"{row.coverage.reps_within_cadence}/{row.coverage.reps} reps"
+    c = row.coverage
+    new = f" ({c.reps_never_met} not met yet)" if c.reps_never_met else ""
+    return f"{c.reps_within_cadence}/{c.reps} reps{new}"
 
 
 def _dump(value: object) -> str:
