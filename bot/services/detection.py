@@ -422,15 +422,14 @@ def _on_huddle_changed(
     now_in = [str(u) for u in room.get("participants") or []]
     host = str(room.get("created_by") or message.get("user") or "")
     ts = str(message.get("ts") or "")
-    people = PeopleRepo(ctx.tx.session, ctx.workspace_id)
-    host_role = _role(people, host)
+    host_role = ctx.role(host)
     rules = rules_for(ctx.tx, ctx.workspace_id)
     touched: list[SignalRow] = []
     for joiner in now_in:
         if joiner in before or joiner == host:
             continue
         matches = classify_huddle_join(
-            joiner_role=_role(people, joiner), host_role=host_role, channel_kind="deal", rules=rules
+            joiner_role=ctx.role(joiner), host_role=host_role, channel_kind="deal", rules=rules
         )
         touched += _replace(
             ctx,
@@ -465,14 +464,13 @@ def on_reaction(ctx: Context, event: Mapping[str, Any], *, added: bool) -> Recor
         for row in SignalRepo(ctx.tx.session, ctx.workspace_id).by_source(source_key):
             row.status, row.withdrawn_at = "withdrawn", ctx.now
         return Recorded("ok")
-    people = PeopleRepo(ctx.tx.session, ctx.workspace_id)
     post = ThreadRepo(ctx.tx.session, ctx.workspace_id).get(channel_id, ts)
     owner = str(event.get("item_user") or (post.author_id if post else ""))
     on_root = post is None or post.thread_ts == post.message_ts
     matches = classify_reaction(
         reaction,
-        reactor_role=_role(people, reactor),
-        item_owner_role=_role(people, owner),
+        reactor_role=ctx.role(reactor),
+        item_owner_role=ctx.role(owner),
         channel_kind="deal",
         on_thread_root=on_root,
         rules=rules_for(ctx.tx, ctx.workspace_id),
