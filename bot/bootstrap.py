@@ -78,6 +78,7 @@ class Runtime:
             self.worker.release()  # hand unstarted claims back to the other replicas now
         except Exception as exc:  # the database may be what is failing; leases expire anyway
             log.warning("release_failed", error=type(exc).__name__)
+        self.deps.uow.dispose()
         self.engine.dispose()
 
 
@@ -133,6 +134,7 @@ def build_runtime(
         lambda event_id: events.process_event(deps, event_id),
         threads=1 if settings.database_url.startswith("sqlite") else 3,
         name="events",
+        busy=deps.metrics.in_flight.busy,
     )
     deps.process_event = queue.put
     queue.start()

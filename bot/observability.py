@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
+import time
 from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 _TOKEN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 _SECRET_KEYS = {"token", "bot_token", "app_token", "signing_secret", "authorization", "secret"}
@@ -85,12 +87,48 @@ def get_logger(name: str) -> Any:
     return structlog.get_logger(name)
 
 
+class InFlight:
+    """How many Slack requests are being answered right now (until their ack).
+
+    Slack gives every request three seconds; work after the ack has no such deadline. Event
+    processing checks `busy()` and lets acks go first (bot/scheduling/work_queue.py). "Busy"
+    lasts `quiet` seconds past the last ack too: requests come in bursts, and a gap of a
+    millisecond between two of them is no time to start work that holds the interpreter.
+    """
+
+    def __init__(self, *, quiet: float = 0.05) -> None:
+        self._count = 0
+        self._last = -quiet
+        self._quiet = quiet
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self._count += 1
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self._count -= 1
+            self._last = time.monotonic()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def busy(self) -> bool:
+        return self._count > 0 or time.monotonic() - self._last < self._quiet
+
+
 class Metrics:
     """Every counter Enabler exports on /metrics. One instance per running app."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
+        self.in_flight = InFlight()
+        Gauge(
+            "enabler_requests_in_flight", "Slack requests being answered now", registry=r
+        ).set_function(lambda: self.in_flight.count)
         self.requests = Counter(
             "enabler_slack_requests", "Slack requests received, by kind", ["kind"], registry=r
         )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db.engine import make_engine
+from bot.db.group_commit import GroupInserter
+from bot.db.upsert import insert_ignore
 
 
 class UnitOfWork:
@@ -68,23 +72,55 @@ class UnitOfWorkFactory:
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self.session_factory = session_factory
+        self._autocommit_engine: Engine | None = None
+        self._inserters: dict[tuple[str, tuple[str, ...]], GroupInserter] = {}
+        self._lock = threading.Lock()
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
-    @contextmanager
-    def autocommit(self) -> Iterator[Connection]:
-        """A connection where each statement commits by itself: one round trip, no session.
+    def insert_committed(
+        self, row_class: Any, values: dict[str, Any], conflict: Sequence[str]
+    ) -> bool:
+        """Insert a row unless one with the same `conflict` key exists, committed on return.
 
-        Only for a single self-contained statement on a hot path (the ack path's inbox insert).
-        When the factory is bound to a connection (tests' rolled-back transaction), statements
-        join that transaction instead.
+        For a single self-contained write on a hot path (the ack path's inbox row): concurrent
+        callers share one statement and one commit (bot/db/group_commit.py) on connections that
+        are always in autocommit mode. True when this call's row went in.
+
+        When the factory is bound to a connection (tests' rolled-back transaction), the insert
+        joins that transaction instead.
         """
         bind = self.session_factory.kw.get("bind")
-        if isinstance(bind, Engine):
-            with bind.connect() as conn:
-                yield conn.execution_options(isolation_level="AUTOCOMMIT")
-            return
-        with self() as tx:
-            yield tx.session.connection()
-            tx.commit()
+        if not isinstance(bind, Engine):
+            with self() as tx:
+                inserted = insert_ignore(tx.session, row_class, values, conflict)
+                tx.commit()
+            return inserted
+        key = (row_class.__tablename__, tuple(conflict))
+        with self._lock:
+            inserter = self._inserters.get(key)
+            if inserter is None:
+                engine = self._autocommit_bind(bind)
+                inserter = self._inserters[key] = GroupInserter(engine, row_class, conflict)
+        return inserter.insert(values)
+
+    def _autocommit_bind(self, bind: Engine) -> Engine:
+        """A sibling engine on the same database whose connections are always autocommit."""
+        if self._autocommit_engine is None:
+            url = bind.url.render_as_string(hide_password=False)
+            self._autocommit_engine = make_engine(url, autocommit=True)
+        return self._autocommit_engine
+
+    def dispose(self) -> None:
+        """Stop the group-commit writers and close the autocommit engine's connections.
+
+        The main engine belongs to whoever made it (bootstrap closes it).
+        """
+        with self._lock:
+            inserters, self._inserters = list(self._inserters.values()), {}
+            engine, self._autocommit_engine = self._autocommit_engine, None
+        for inserter in inserters:
+            inserter.close()
+        if engine is not None:
+            engine.dispose()

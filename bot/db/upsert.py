@@ -13,15 +13,16 @@ from sqlalchemy.orm import Session
 
 
 @cache
-def _statement(table: Table, conflict: tuple[str, ...], dialect: str) -> Any:
+def insert_ignore_statement(table: Table, conflict: tuple[str, ...], dialect: str) -> Any:
     # Built once per table: constructing and hashing a fresh statement per call costs more
     # than the round trip on the ack path. Values are bound at execution.
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    # RETURNING tells reliably whether a row went in (rowcount is -1 on some drivers).
+    # RETURNING tells reliably whether a row went in (rowcount is -1 on some drivers), and, for
+    # many rows at once (bot/db/group_commit.py), which ones: it names every key column.
     return (
         insert(table)
         .on_conflict_do_nothing(index_elements=list(conflict))
-        .returning(table.c[conflict[0]])
+        .returning(*(table.c[c] for c in conflict))
     )
 
 
@@ -39,5 +40,5 @@ def insert_ignore(
     dialect = (
         session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
     )
-    stmt = _statement(row_class.__table__, tuple(conflict), dialect)
+    stmt = insert_ignore_statement(row_class.__table__, tuple(conflict), dialect)
     return session.execute(stmt, values).first() is not None

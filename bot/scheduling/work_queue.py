@@ -3,12 +3,20 @@
 Bolt's own listener threads are then free for commands and button clicks, and a burst of
 events cannot starve the ack path. Nothing is lost if the process dies with work queued: the
 work lives in the database (the inbox), and the sweeper replays whatever was not processed.
+
+Acks go first. Slack gives each request three seconds and retries (then disables the app) when
+they are missed; processing an event has no such deadline. Python threads share one
+interpreter lock, so processing running flat out slows every ack. So while requests are being
+answered (`busy()`), a worker waits before taking its next item, but never longer than
+`max_defer` after that item was queued: under sustained load the queue still drains, at most
+that much later.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 from bot.observability import get_logger
@@ -16,12 +24,23 @@ from bot.observability import get_logger
 log = get_logger(__name__)
 
 _STOP = object()
+_POLL_SECONDS = 0.002
 
 
 class WorkQueue:
-    def __init__(self, handler: Callable[[str], object], *, threads: int = 1, name: str = "work"):
+    def __init__(
+        self,
+        handler: Callable[[str], object],
+        *,
+        threads: int = 1,
+        name: str = "work",
+        busy: Callable[[], bool] = lambda: False,
+        max_defer: float = 5.0,
+    ):
         self._handler = handler
-        self._queue: queue.Queue[object] = queue.Queue()
+        self._busy = busy
+        self._max_defer = max_defer
+        self._queue: queue.Queue[tuple[str, float] | object] = queue.Queue()
         self._threads = [
             threading.Thread(target=self._run, name=f"{name}-{i}", daemon=True)
             for i in range(threads)
@@ -37,7 +56,7 @@ class WorkQueue:
                 self._started = True
 
     def put(self, item: str) -> None:
-        self._queue.put(item)
+        self._queue.put((item, time.monotonic()))
 
     def join(self) -> None:
         """Wait until everything queued so far has been handled (tests, benchmarks)."""
@@ -56,10 +75,17 @@ class WorkQueue:
         while True:
             item = self._queue.get()
             try:
-                if item is _STOP:
-                    return
-                self._handler(str(item))
+                if not isinstance(item, tuple):
+                    return  # _STOP
+                work, queued_at = item
+                self._yield_to_acks(queued_at)
+                self._handler(work)
             except Exception:  # the inbox keeps the work; the sweeper will retry it
                 log.exception("work_item_failed")
             finally:
                 self._queue.task_done()
+
+    def _yield_to_acks(self, queued_at: float) -> None:
+        deadline = queued_at + self._max_defer
+        while self._busy() and time.monotonic() < deadline:
+            time.sleep(_POLL_SECONDS)

@@ -12,16 +12,13 @@ root arrives; then it is kept or dropped.
 
 from __future__ import annotations
 
-import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.db.repositories.core import ChannelRepo, PeopleRepo, WorkspaceRepo, channel_matches
-from bot.db.repositories.signals import SignalRepo, ThreadRepo
+from bot.db.repositories.core import ChannelRepo, WorkspaceRepo
+from bot.db.repositories.signals import SignalRepo, ThreadPost, ThreadRepo
 from bot.db.rows import SignalRow
 from bot.db.unit_of_work import UnitOfWork
 from bot.domain.rules import RuleSet, load_rules
@@ -33,8 +30,9 @@ from bot.domain.signals import (
     classify_message,
     classify_reaction,
 )
-from bot.services import outbox
+from bot.services import outbox, workspace_view
 from bot.services.outbox import Message
+from bot.services.workspace_view import RULES, WorkspaceView, WorkspaceViews
 
 # Subtypes that are a person posting. Everything else (joins, topic changes, bot posts...) is
 # not someone doing deal work.
@@ -70,36 +68,9 @@ class Recorded:
 OnSignals = Callable[[UnitOfWork, Sequence[SignalRow]], None]
 
 
-class RulesCache:
-    """Compiled rule sets per workspace, rebuilt only when sales ops change the overrides."""
-
-    def __init__(self, size: int = 64) -> None:
-        self._cache: OrderedDict[tuple[str, str], RuleSet] = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    def get(self, workspace_id: str, overrides: Mapping[str, Any] | None) -> RuleSet:
-        key = (workspace_id, json.dumps(overrides or {}, sort_keys=True))
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-        rules = load_rules(dict(overrides) if overrides else None)
-        with self._lock:
-            self._cache[key] = rules
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return rules
-
-
-RULES = RulesCache()
-
-
 def rule_overrides(tx: UnitOfWork, workspace_id: str) -> dict[str, Any] | None:
     ws = WorkspaceRepo(tx.session).get(workspace_id)
-    raw = (ws.settings or {}).get("rules") if ws is not None else None
-    return dict(raw) if isinstance(raw, Mapping) and raw else None
+    return workspace_view.rule_overrides(ws.settings if ws is not None else None)
 
 
 def rules_for(tx: UnitOfWork, workspace_id: str) -> RuleSet:
@@ -133,15 +104,19 @@ class Context:
     store_text: bool
     channel_name: Callable[[str], str | None]
     on_signals: OnSignals | None = None
-    # Roles looked up during this event (a message needs the author's and the owner's).
-    roles: dict[str, Role | None] = field(default_factory=dict)
+    # The app's cache of workspace views (bootstrap makes one); without it, read each time.
+    views: WorkspaceViews | None = None
+    _view: WorkspaceView | None = field(default=None, init=False, repr=False)
+
+    @property
+    def view(self) -> WorkspaceView:
+        """Roles, deal channels, rules and domain, read once per event, before any write."""
+        if self._view is None:
+            self._view = (self.views or WorkspaceViews()).get(self.tx, self.workspace_id)
+        return self._view
 
     def role(self, user_id: str | None) -> Role | None:
-        if not user_id:
-            return None
-        if user_id not in self.roles:
-            self.roles[user_id] = _role(PeopleRepo(self.tx.session, self.workspace_id), user_id)
-        return self.roles[user_id]
+        return self.view.role(user_id)
 
 
 def _ts_time(ts: str, fallback: datetime) -> datetime:
@@ -149,16 +124,6 @@ def _ts_time(ts: str, fallback: datetime) -> datetime:
         return datetime.fromtimestamp(float(ts), tz=UTC)
     except (TypeError, ValueError, OverflowError):
         return fallback
-
-
-def _role(people: PeopleRepo, user_id: str | None) -> Role | None:
-    if not user_id:
-        return None
-    row = people.get(user_id)
-    if row is None or not row.active or row.role not in ("rep", "manager", "sales_ops"):
-        return None
-    role: Role = row.role  # type: ignore[assignment]
-    return role
 
 
 def permalink(domain: str, channel_id: str, ts: str, thread_ts: str | None) -> str | None:
@@ -171,23 +136,24 @@ def permalink(domain: str, channel_id: str, ts: str, thread_ts: str | None) -> s
 
 
 def is_deal_channel(ctx: Context, channel_id: str) -> bool:
-    channels = ChannelRepo(ctx.tx.session, ctx.workspace_id)
-    patterns = [p.pattern for p in channels.patterns()]
-    if not patterns:
+    view = ctx.view
+    if not view.patterns:
         return False
-    if channel_id in patterns:
+    if channel_id in view.patterns:
         return True
-    known = channels.get(channel_id)
-    name = known.name if known is not None and known.name else None
-    if name is None and any(not p.startswith(("C", "G")) or "*" in p for p in patterns):
+    name = view.channel_names.get(channel_id)
+    if name is None and any(not p.startswith(("C", "G")) or "*" in p for p in view.patterns):
+        # A name pattern and a channel we have not learnt the name of: ask Slack (cached).
         name = ctx.channel_name(channel_id)
         if name:
-            channels.upsert(channel_id, now=ctx.now, name=name)
-    return channel_matches(channel_id, name, patterns)
+            ChannelRepo(ctx.tx.session, ctx.workspace_id).upsert(channel_id, now=ctx.now, name=name)
+    return view.is_deal_channel(channel_id, name)
 
 
 def _maybe_watch_notice(ctx: Context, channel_id: str) -> None:
     """Tell a channel, once, that Enabler now watches it and what that means."""
+    if channel_id in ctx.view.noticed:
+        return  # the common case: no write at all
     channels = ChannelRepo(ctx.tx.session, ctx.workspace_id)
     row = channels.upsert(channel_id, now=ctx.now, bot_is_member=True)
     if row.watch_notice_sent_at is not None:
@@ -205,6 +171,7 @@ def _maybe_watch_notice(ctx: Context, channel_id: str) -> None:
 
 
 def on_bot_joined(ctx: Context, channel_id: str) -> Recorded:
+    _ = ctx.view  # read before this transaction writes (see workspace_view)
     ChannelRepo(ctx.tx.session, ctx.workspace_id).upsert(
         channel_id, now=ctx.now, bot_is_member=True
     )
@@ -264,10 +231,12 @@ def _evaluate(
     thread_ts = str(message.get("thread_ts") or ts)
     is_reply = thread_ts != ts
     threads = ThreadRepo(ctx.tx.session, ctx.workspace_id)
-    root = threads.get(channel_id, thread_ts)
-    author_posts = threads.posts_before(channel_id, thread_ts, ts, author)
+    thread = threads.thread(channel_id, thread_ts)  # who posted in it so far: one query
+    root = next((p for p in thread if p.message_ts == thread_ts), None)
+    author_posts = _posts_before(thread, ts, author)
+    fresh = False
     if not edited:
-        threads.record(
+        fresh = threads.record(
             channel_id=channel_id, message_ts=ts, thread_ts=thread_ts, author_id=author, now=ctx.now
         )
     owner_id: str | None
@@ -279,11 +248,11 @@ def _evaluate(
     else:
         owner_id = root.author_id if root is not None else author
         owner_role = ctx.role(owner_id)
-        owner_posts = threads.posts_before(channel_id, thread_ts, ts, owner_id) if is_reply else 0
+        owner_posts = _posts_before(thread, ts, owner_id) if is_reply else 0
     author_role = ctx.role(author)
     if owner_id is not None and owner_id == author and is_reply:
         owner_role = author_role  # the manager's own thread
-    rules = rules_for(ctx.tx, ctx.workspace_id)
+    rules = ctx.view.rules
     matches = classify_message(
         MessageContext(
             text=str(message.get("text") or ""),
@@ -309,10 +278,18 @@ def _evaluate(
         occurred_at=_ts_time(ts, ctx.now),
         status="pending_owner" if pending else "active",
         text=text,
+        first_time=fresh,
     )
     if not is_reply:
         recorded = recorded + _resolve_pending(ctx, channel_id, ts, author)
     return Recorded("ok", recorded)
+
+
+def _posts_before(thread: Sequence[ThreadPost], before_ts: str, author_id: str) -> int:
+    """Non-deleted posts by `author_id` in the thread before `before_ts` (root included)."""
+    return sum(
+        1 for p in thread if p.author_id == author_id and not p.deleted and p.message_ts < before_ts
+    )
 
 
 def _replace(
@@ -328,38 +305,41 @@ def _replace(
     occurred_at: datetime,
     status: str,
     text: str | None,
+    first_time: bool = False,
 ) -> tuple[SignalRow, ...]:
-    """Make the stored signals for `source_key` equal `matches` (an edit re-evaluates)."""
+    """Make the stored signals for `source_key` equal `matches` (an edit re-evaluates).
+
+    `first_time`: the message was never seen before, so it cannot have signals yet.
+    """
     repo = SignalRepo(ctx.tx.session, ctx.workspace_id)
-    existing = {row.type: row for row in repo.by_source(source_key)}
-    ws = WorkspaceRepo(ctx.tx.session).get(ctx.workspace_id)
-    link = permalink(ws.domain if ws else "", channel_id, message_ts, thread_ts)
+    existing = {} if first_time else {row.type: row for row in repo.by_source(source_key)}
+    link = permalink(ctx.view.domain, channel_id, message_ts, thread_ts)
     fresh: list[SignalRow] = []
+    added: list[SignalRow] = []
     for match in matches:
         row = existing.pop(match.type, None)
         if row is None:
-            row = repo.add(
-                SignalRow(
-                    workspace_id=ctx.workspace_id,
-                    type=match.type,
-                    kind=match.kind,
-                    rule=match.rule,
-                    weight=match.weight,
-                    manager_id=manager_id,
-                    rep_id=rep_id,
-                    channel_id=channel_id,
-                    message_ts=message_ts,
-                    thread_ts=thread_ts,
-                    permalink=link,
-                    source_key=source_key,
-                    span_length=match.span_length,
-                    text=text,
-                    status=status,
-                    justified=False,
-                    occurred_at=occurred_at,
-                    created_at=ctx.now,
-                )
+            row = SignalRow(
+                workspace_id=ctx.workspace_id,
+                type=match.type,
+                kind=match.kind,
+                rule=match.rule,
+                weight=match.weight,
+                manager_id=manager_id,
+                rep_id=rep_id,
+                channel_id=channel_id,
+                message_ts=message_ts,
+                thread_ts=thread_ts,
+                permalink=link,
+                source_key=source_key,
+                span_length=match.span_length,
+                text=text,
+                status=status,
+                justified=False,
+                occurred_at=occurred_at,
+                created_at=ctx.now,
             )
+            added.append(row)
             if status == "active":
                 fresh.append(row)
         else:
@@ -372,6 +352,7 @@ def _replace(
     for row in existing.values():
         if row.status != "withdrawn":
             row.status, row.withdrawn_at = "withdrawn", ctx.now
+    repo.add_all(added)  # one INSERT for all of them; ids assigned
     if fresh and ctx.on_signals is not None:
         ctx.on_signals(ctx.tx, fresh)
     return tuple(fresh)
@@ -385,7 +366,7 @@ def _resolve_pending(
     pending = repo.pending_in_thread(channel_id, root_ts)
     if not pending:
         return ()
-    owner_role = _role(PeopleRepo(ctx.tx.session, ctx.workspace_id), owner_id)
+    owner_role = ctx.role(owner_id)
     kept: list[SignalRow] = []
     for row in pending:
         if owner_role == "rep" and row.manager_id != owner_id:
@@ -423,7 +404,7 @@ def _on_huddle_changed(
     host = str(room.get("created_by") or message.get("user") or "")
     ts = str(message.get("ts") or "")
     host_role = ctx.role(host)
-    rules = rules_for(ctx.tx, ctx.workspace_id)
+    rules = ctx.view.rules
     touched: list[SignalRow] = []
     for joiner in now_in:
         if joiner in before or joiner == host:
@@ -473,7 +454,7 @@ def on_reaction(ctx: Context, event: Mapping[str, Any], *, added: bool) -> Recor
         item_owner_role=ctx.role(owner),
         channel_kind="deal",
         on_thread_root=on_root,
-        rules=rules_for(ctx.tx, ctx.workspace_id),
+        rules=ctx.view.rules,
     )
     ids = _replace(
         ctx,

@@ -10,7 +10,6 @@ from bot.clock import Clock
 from bot.db.repositories.core import InboxRepo
 from bot.db.rows import InboxEventRow
 from bot.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from bot.db.upsert import insert_ignore
 
 MAX_ATTEMPTS = 5
 
@@ -21,23 +20,22 @@ Handler = Callable[[UnitOfWork, str, dict[str, Any]], str]
 def record(*, uow: UnitOfWorkFactory, clock: Clock, body: dict[str, Any]) -> bool:
     """Ack path: store the delivery. False for a retry of an event already recorded.
 
-    One autocommitted INSERT … ON CONFLICT DO NOTHING: all the ack path does.
+    One INSERT … ON CONFLICT DO NOTHING, committed before we return (and shared with requests
+    arriving at the same moment: group commit): all the ack path does.
     """
     event = body.get("event") or {}
-    with uow.autocommit() as conn:
-        return insert_ignore(
-            conn,
-            InboxEventRow,
-            {
-                "event_id": str(body["event_id"]),
-                "workspace_id": str(body.get("team_id") or ""),
-                "event_type": str(event.get("type", "unknown")),
-                "payload": {"event": event, "event_time": body.get("event_time")},
-                "received_at": clock.now(),
-                "attempts": 0,
-            },
-            ["event_id"],
-        )
+    return uow.insert_committed(
+        InboxEventRow,
+        {
+            "event_id": str(body["event_id"]),
+            "workspace_id": str(body.get("team_id") or ""),
+            "event_type": str(event.get("type", "unknown")),
+            "payload": {"event": event, "event_time": body.get("event_time")},
+            "received_at": clock.now(),
+            "attempts": 0,
+        },
+        ["event_id"],
+    )
 
 
 class Processed:

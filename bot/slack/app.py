@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
 
 from bot.slack.deps import Deps
 from bot.slack.listeners import (
@@ -55,6 +58,15 @@ def build_app(deps: Deps, *, signing_secret: str, token: str) -> App:
         logger=bolt_logger,
     )
     bolt_logger.setLevel(level)
+
+    @app.middleware
+    def count_in_flight(
+        req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        # Until the ack (HTTP or Socket Mode alike): background work yields to these.
+        with deps.metrics.in_flight:
+            return next()
+
     for surface in SURFACES:
         surface.register(app, deps)
     fallbacks.register(app, deps)

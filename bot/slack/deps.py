@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.unit_of_work import UnitOfWorkFactory
 from bot.observability import Metrics
+from bot.services.workspace_view import WorkspaceViews
 from bot.slack.directory import ChannelDirectory, UserDirectory
 
 
@@ -35,6 +36,8 @@ class Deps:
     on_signals: Any = None
     # Hands a recorded event to the processing threads (bootstrap's WorkQueue.put).
     process_event: Any = None
+    # Per-workspace roles, deal channels and rules, cached for event processing.
+    views: WorkspaceViews = field(default_factory=WorkspaceViews)
 
 
 class UserError(Exception):

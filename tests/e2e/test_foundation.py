@@ -162,3 +162,17 @@ def test_user_change_refreshes_time_zone(harness: Harness) -> None:
             return row.timezone if row and row.timezone == "Europe/Paris" else None
 
     assert wait_for(tz) == "Europe/Paris"
+
+
+def test_a_signed_event_envelope_without_an_event_id_is_refused_and_counted(
+    harness: Harness,
+) -> None:
+    body = json.dumps(
+        {"type": "event_callback", "team_id": harness.team_id, "event": {"type": "message"}}
+    ).encode()
+    response = harness.sender.raw(body, harness.sender.signed_headers(body, "application/json"))
+    assert response.status_code == 400
+    metrics = harness.runtime.deps.metrics.render().decode()
+    assert 'enabler_rejections_total{reason="malformed_event"} 1.0' in metrics
+    with harness.runtime.deps.uow() as tx:
+        assert tx.session.scalar(select(func.count()).select_from(InboxEventRow)) == 0

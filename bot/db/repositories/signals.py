@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.rows import SignalRow, ThreadPostRow
@@ -39,11 +40,17 @@ class SignalRepo:
         return row if row is not None and row.workspace_id == self.workspace_id else None
 
     def add(self, row: SignalRow) -> SignalRow:
-        if row.workspace_id != self.workspace_id:
-            raise ValueError("signal belongs to another workspace")
-        self.session.add(row)
-        self.session.flush()
+        self.add_all([row])
         return row
+
+    def add_all(self, rows: Sequence[SignalRow]) -> None:
+        """Insert the rows (in one statement where the database allows) and assign their ids."""
+        if not rows:
+            return
+        if any(row.workspace_id != self.workspace_id for row in rows):
+            raise ValueError("signal belongs to another workspace")
+        self.session.add_all(rows)
+        self.session.flush()
 
     def list(
         self,
@@ -69,6 +76,12 @@ class SignalRepo:
         return self.session.scalars(stmt).all()
 
 
+class ThreadPost(NamedTuple):
+    message_ts: str
+    author_id: str
+    deleted: bool
+
+
 class ThreadRepo:
     def __init__(self, session: Session, workspace_id: str) -> None:
         self.session = session
@@ -77,10 +90,24 @@ class ThreadRepo:
     def get(self, channel_id: str, message_ts: str) -> ThreadPostRow | None:
         return self.session.get(ThreadPostRow, (self.workspace_id, channel_id, message_ts))
 
+    def thread(self, channel_id: str, thread_ts: str) -> list[ThreadPost]:
+        """Every post recorded in a thread (its root included), oldest first."""
+        rows = self.session.execute(
+            select(ThreadPostRow.message_ts, ThreadPostRow.author_id, ThreadPostRow.deleted)
+            .where(
+                ThreadPostRow.workspace_id == self.workspace_id,
+                ThreadPostRow.channel_id == channel_id,
+                ThreadPostRow.thread_ts == thread_ts,
+            )
+            .order_by(ThreadPostRow.message_ts)
+        )
+        return [ThreadPost(*row) for row in rows]
+
     def record(
         self, *, channel_id: str, message_ts: str, thread_ts: str, author_id: str, now: datetime
-    ) -> None:
-        insert_ignore(
+    ) -> bool:
+        """Remember a post; False when it was recorded before."""
+        return insert_ignore(
             self.session,
             ThreadPostRow,
             {
@@ -94,19 +121,3 @@ class ThreadRepo:
             },
             ["workspace_id", "channel_id", "message_ts"],
         )
-
-    def posts_before(self, channel_id: str, thread_ts: str, before_ts: str, author_id: str) -> int:
-        """Non-deleted posts by `author_id` in the thread before `before_ts` (root included)."""
-        count = self.session.scalar(
-            select(func.count())
-            .select_from(ThreadPostRow)
-            .where(
-                ThreadPostRow.workspace_id == self.workspace_id,
-                ThreadPostRow.channel_id == channel_id,
-                ThreadPostRow.thread_ts == thread_ts,
-                ThreadPostRow.author_id == author_id,
-                ThreadPostRow.deleted.is_(False),
-                ThreadPostRow.message_ts < before_ts,
-            )
-        )
-        return int(count or 0)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base
@@ -23,6 +32,10 @@ class WorkspaceRow(Base):
     holiday_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Sales ops' workspace-wide settings (nudge policy defaults, 1:1 cadence, rule overrides...).
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Bumped by database triggers (migration 0007) whenever the roster, the deal channels, a
+    # channel's name or notice, or these settings change: whatever process or statement made
+    # the change. Event processing caches its per-workspace view and re-reads it when this moves.
+    config_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -10,12 +10,11 @@ Where is event X handled? In `HANDLERS` below.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -84,6 +83,7 @@ def _detection(deps: Deps, tx: UnitOfWork, workspace_id: str) -> detection.Conte
         store_text=deps.settings.store_message_text,
         channel_name=lambda channel_id: deps.channels.name(workspace_id, channel_id),
         on_signals=deps.on_signals,
+        views=deps.views,
     )
 
 
@@ -180,22 +180,27 @@ def sweep(deps: Deps, *, grace: timedelta = timedelta(seconds=30), limit: int = 
 
 
 def register(app: App, deps: Deps) -> None:
+    # Events are handled here, in one middleware, rather than by a Bolt listener: record the
+    # delivery (the ack path's only work), hand it to the event work queue, answer 200. Bolt's
+    # built-in middleware (signature check, self-event filter, url_verification) has already
+    # run. Skipping Bolt's listener step saves a thread hand-off per event that would only
+    # enqueue the event anyway; unknown types are recorded, processed as ignored and counted,
+    # never answered with an error (Slack would retry them).
     @app.middleware
-    def dedupe_events(
+    def record_events(
         req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         body = req.body
-        if body.get("type") != "event_callback" or "event_id" not in body:
+        if body.get("type") != "event_callback":
             return next()
         deps.metrics.requests.labels(kind="event").inc()
-        if not inbox.record(uow=deps.uow, clock=deps.clock, body=body):
+        if not body.get("event_id") or not isinstance(body.get("event"), dict):
+            # Slack always sends both; without them there is nothing to record or replay.
+            deps.metrics.rejections.labels(reason="malformed_event").inc()
+            log.warning("malformed_event", keys=sorted(body)[:10])
+            return BoltResponse(status=400, body="malformed event")
+        if inbox.record(uow=deps.uow, clock=deps.clock, body=body):
+            deps.process_event(str(body["event_id"]))
+        else:
             deps.metrics.duplicates.inc()
-            return BoltResponse(status=200, body="")
-        return next()
-
-    # One listener for every event type: the dispatch table decides, unknown types are
-    # recorded as ignored and counted, never answered with an error (Slack would retry).
-    @app.event(re.compile(".*"))
-    def on_event(body: dict[str, Any], context: BoltContext) -> None:
-        # Recorded in the ack path; processed on the event queue (deps.process_event).
-        deps.process_event(str(body["event_id"]))
+        return BoltResponse(status=200, body="")

@@ -1,0 +1,158 @@
+"""The ack path's write: group commit of inbox rows, on real SQLite and PostgreSQL.
+
+Many request threads store deliveries at once; every caller must learn whether its own row went
+in, duplicates (a retry racing its original) must win exactly once, values must read back as the
+ORM wrote them, and a database error must reach every caller of the failed batch, not hang them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import FixedClock
+from bot.db.engine import make_engine, make_session_factory
+from bot.db.group_commit import GroupInserter
+from bot.db.rows import InboxEventRow
+from bot.db.unit_of_work import UnitOfWorkFactory
+from bot.services import inbox
+
+NOW = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+def factory(fresh_url: str) -> Iterator[UnitOfWorkFactory]:
+    engine = make_engine(fresh_url)
+    uow = UnitOfWorkFactory(make_session_factory(engine))
+    try:
+        yield uow
+    finally:
+        uow.dispose()
+        engine.dispose()
+
+
+def _body(event_id: str, text: str = "Leave it with me") -> dict[str, object]:
+    return {
+        "event_id": event_id,
+        "team_id": "T0001",
+        "event_time": 1_700_000_000,
+        "event": {"type": "message", "text": text, "channel": "C1", "ts": "1.000001"},
+    }
+
+
+def _count(uow: UnitOfWorkFactory) -> int:
+    with uow() as tx:
+        return int(tx.session.scalar(select(func.count()).select_from(InboxEventRow)) or 0)
+
+
+def test_concurrent_deliveries_each_learn_their_fate_and_duplicates_win_once(
+    factory: UnitOfWorkFactory,
+) -> None:
+    clock = FixedClock(NOW)
+    # 40 distinct events, each delivered three times (Slack's retries) from 12 threads at once.
+    ids = [f"Ev{i:04d}" for i in range(40)] * 3
+
+    def deliver(event_id: str) -> tuple[str, bool]:
+        return event_id, inbox.record(uow=factory, clock=clock, body=_body(event_id))
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(deliver, ids))
+    won: dict[str, int] = {}
+    for event_id, inserted in results:
+        won[event_id] = won.get(event_id, 0) + int(inserted)
+    assert won == {f"Ev{i:04d}": 1 for i in range(40)}
+    assert _count(factory) == 40
+    # A later retry of a stored event is recognised too.
+    assert inbox.record(uow=factory, clock=clock, body=_body("Ev0007")) is False
+
+
+def test_rows_read_back_exactly_as_written(factory: UnitOfWorkFactory) -> None:
+    text = "Ünïcode ✅ and \"quotes\" and 'apostrophes'"
+    assert inbox.record(uow=factory, clock=FixedClock(NOW), body=_body("EvRT", text))
+    with factory() as tx:
+        row = tx.session.get(InboxEventRow, "EvRT")
+        assert row is not None
+        assert row.received_at == NOW  # aware, UTC, microseconds kept on both backends
+        assert row.payload == {
+            "event": {"type": "message", "text": text, "channel": "C1", "ts": "1.000001"},
+            "event_time": 1_700_000_000,
+        }
+        assert (row.workspace_id, row.event_type, row.attempts, row.processed_at) == (
+            "T0001",
+            "message",
+            0,
+            None,
+        )
+
+
+def test_a_failed_batch_fails_every_caller_and_the_writer_carries_on(fresh_url: str) -> None:
+    engine = make_engine(fresh_url, autocommit=True)
+    inserter = GroupInserter(engine, InboxEventRow, ["event_id"])
+    good = {
+        "event_id": "EvOK",
+        "workspace_id": "T0001",
+        "event_type": "message",
+        "payload": {},
+        "received_at": NOW,
+        "attempts": 0,
+    }
+    try:
+        with pytest.raises(Exception, match=r"(?i)null|constraint"):
+            inserter.insert(good | {"event_id": "EvBAD", "event_type": None})
+        assert inserter.insert(good) is True  # the writer thread survived the failure
+        assert inserter.insert(good) is False
+    finally:
+        inserter.close()
+        engine.dispose()
+    with pytest.raises(RuntimeError, match="shut down"):
+        inserter.insert(good | {"event_id": "EvLATE"})
+
+
+def test_a_batch_keeps_one_row_per_key_within_itself(fresh_url: str) -> None:
+    """The writer thread is held up so one batch holds the same key several times."""
+    engine = make_engine(fresh_url, autocommit=True)
+    inserter = GroupInserter(engine, InboxEventRow, ["event_id"])
+    row = {
+        "event_id": "EvDUP",
+        "workspace_id": "T0001",
+        "event_type": "message",
+        "payload": {},
+        "received_at": NOW + timedelta(seconds=1),
+        "attempts": 0,
+    }
+    gate = threading.Event()
+    original = inserter._write
+
+    def held(batch: list) -> None:  # type: ignore[type-arg]
+        gate.wait(timeout=5)
+        original(batch)
+
+    inserter._write = held  # type: ignore[method-assign]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            futures = [pool.submit(inserter.insert, dict(row)) for _ in range(4)]
+            gate.set()
+            outcomes = sorted(f.result() for f in futures)
+        assert outcomes == [False, False, False, True]
+    finally:
+        inserter.close()
+        engine.dispose()
+
+
+def test_the_ack_engine_commits_each_statement(fresh_url: str) -> None:
+    """Rows written on the autocommit engine are visible to another connection at once."""
+    writer_engine, reader_engine = make_engine(fresh_url), make_engine(fresh_url)
+    writer = UnitOfWorkFactory(make_session_factory(writer_engine))
+    reader = UnitOfWorkFactory(make_session_factory(reader_engine))
+    try:
+        assert inbox.record(uow=writer, clock=FixedClock(NOW), body=_body("EvVIS"))
+        assert _count(reader) == 1
+    finally:
+        writer.dispose()
+        writer_engine.dispose()
+        reader_engine.dispose()
