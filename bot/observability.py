@@ -49,6 +49,20 @@ class _TokenFilter(logging.Filter):
         return True
 
 
+class _CurrentStderr:
+    """Writes to whatever `sys.stderr` is at the time of writing, not when logging was set up.
+
+    A logger configured once keeps working when stderr is swapped later (test runners capture
+    and close it; daemon threads may log after that).
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
     """JSON lines when not on a terminal (production), readable key=value on a terminal."""
     if json is None:
@@ -66,10 +80,10 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level, logging.INFO)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(_CurrentStderr())
     handler.addFilter(_TokenFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
