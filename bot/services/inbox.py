@@ -58,18 +58,17 @@ def process(
     Raises nothing: failures come back as an outcome ("error:<Type>" or "dead:<Type>").
     """
     with uow() as tx:
-        row = InboxRepo(tx.session).lock_pending(event_id)
-        if row is None:
+        repo = InboxRepo(tx.session)
+        pending = repo.claim(event_id)
+        if pending is None:
             return None
-        event_type, workspace_id = row.event_type, row.workspace_id
-        event = (row.payload or {}).get("event") or {}
+        event_type = pending.event_type
+        event = (pending.payload or {}).get("event") or {}
         handler = handler_for(event_type)
         try:
-            outcome = handler(tx, workspace_id, event) if handler else "ignored:unhandled"
-            row.processed_at = clock.now()
-            row.attempts += 1
-            row.outcome = outcome
-            row.payload = None  # message text is not kept once handled
+            outcome = handler(tx, pending.workspace_id, event) if handler else "ignored:unhandled"
+            # The payload (message text) is not kept once handled.
+            repo.mark_processed(event_id, now=clock.now(), outcome=outcome)
             tx.commit()
         except Exception as exc:
             tx.session.rollback()

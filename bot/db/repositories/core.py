@@ -5,9 +5,9 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.rows import ChannelRow, DealChannelRow, InboxEventRow, PersonRow, WorkspaceRow
@@ -178,6 +178,12 @@ def channel_matches(channel_id: str, name: str | None, patterns: Sequence[str]) 
     return False
 
 
+class PendingEvent(NamedTuple):
+    event_type: str
+    workspace_id: str
+    payload: dict[str, Any] | None
+
+
 class InboxRepo:
     """The transactional inbox of Events API deliveries (see InboxEventRow)."""
 
@@ -210,6 +216,39 @@ class InboxRepo:
                 "attempts": 0,
             },
             ["event_id"],
+        )
+
+    def claim(self, event_id: str) -> PendingEvent | None:
+        """The event, locked for processing, or None when it is already processed.
+
+        On PostgreSQL the row lock makes a second processor wait and then see it processed;
+        SQLite has a single writer, which gives the same guarantee. (Plain columns, not an ORM
+        row: this runs once per event.)
+        """
+        row = self.session.execute(
+            select(
+                InboxEventRow.event_type,
+                InboxEventRow.workspace_id,
+                InboxEventRow.payload,
+                InboxEventRow.processed_at,
+            )
+            .where(InboxEventRow.event_id == event_id)
+            .with_for_update()
+        ).first()
+        if row is None or row.processed_at is not None:
+            return None
+        return PendingEvent(row.event_type, row.workspace_id, row.payload)
+
+    def mark_processed(self, event_id: str, *, now: datetime, outcome: str) -> None:
+        self.session.execute(
+            update(InboxEventRow)
+            .where(InboxEventRow.event_id == event_id)
+            .values(
+                processed_at=now,
+                attempts=InboxEventRow.attempts + 1,
+                outcome=outcome,
+                payload=None,
+            )
         )
 
     def lock_pending(self, event_id: str) -> InboxEventRow | None:
