@@ -24,7 +24,7 @@ from bot.observability import get_logger
 log = get_logger(__name__)
 
 _STOP = object()
-_POLL_SECONDS = 0.002
+_POLL_SECONDS = 0.025
 
 
 class WorkQueue:

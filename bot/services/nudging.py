@@ -512,15 +512,18 @@ def _decide_for(
     policy = policy_for(ws, prefs)
     tz = _tz(manager.timezone)
     lead = min(signals, key=lambda s: (_PRIORITY.get(s.type, 99), -s.weight, s.id))
-    last = repo.last(manager_id)
+    # Sent nudges of the cap window, newest first. The newest is also the one a signal may be
+    # appended to: the cool-down (at most 7 days) is shorter than the window (8 days).
+    sent = repo.sent_since(manager_id, now - _CAP_LOOKBACK)
     decision = decide(
         policy,
         now=now,
         manager_tz=tz,
-        recent_nudges=repo.sent_since(manager_id, now - _CAP_LOOKBACK),
-        last_nudge_at=last.created_at if last is not None else None,
+        recent_nudges=[at for _, at in sent],
+        last_nudge_at=sent[0][1] if sent else None,
         signal_channel_id=lead.channel_id,
     )
+    last = repo.get(sent[0][0]) if sent and decision.action == "append" else None
     ids = tuple(s.id for s in signals)
     if decision.action == "append" and last is not None and last.delivery_id is not None:
         for signal in signals:

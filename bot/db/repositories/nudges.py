@@ -43,17 +43,21 @@ class NudgeRepo:
             .with_for_update()
         )
 
-    def sent_since(self, manager_id: str, since: datetime) -> list[datetime]:
-        return list(
-            self.session.scalars(
-                select(NudgeRow.created_at).where(
+    def sent_since(self, manager_id: str, since: datetime) -> list[tuple[int, datetime]]:
+        """(id, sent at) of the manager's nudges sent since `since`, newest first."""
+        return [
+            (int(nudge_id), created_at)
+            for nudge_id, created_at in self.session.execute(
+                select(NudgeRow.id, NudgeRow.created_at)
+                .where(
                     NudgeRow.workspace_id == self.workspace_id,
                     NudgeRow.manager_id == manager_id,
                     NudgeRow.status == "sent",
                     NudgeRow.created_at >= since,
                 )
+                .order_by(NudgeRow.created_at.desc(), NudgeRow.id.desc())
             )
-        )
+        ]
 
     def last(self, manager_id: str, *, statuses: Sequence[str] = ("sent",)) -> NudgeRow | None:
         return self.session.scalar(
