@@ -10,13 +10,16 @@ vocabulary entry, add whole rules). Every override is validated and errors name 
 Why this shape:
 - *Explainable*: a signal always names exactly one rule id; the rule carries a description.
 - *Deterministic*: rules are evaluated in file order, ties break by position then order.
-- *Fast*: every rule's patterns and phrases are compiled once into a single alternation, and
-  the rules that apply to a (author role, thread owner role, channel kind, position) context
-  are indexed once per context, so a rep's message costs one dictionary lookup.
+- *Fast*: patterns are compiled once per rule set and rewritten so the regex engine can skip
+  text quickly (first-character tries, bot/domain/regex_rewrite.py; same meaning, tested
+  against the plain compilation). The rules that apply to a (author role, thread owner role,
+  channel kind, position) context are arranged once per context (`TextPlan`), so a rep's
+  message costs one dictionary lookup and most managers' messages a handful of regex calls.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,6 +29,7 @@ from typing import Any, Final, Literal, cast, get_args
 
 import yaml
 
+from bot.domain import regex_rewrite
 from bot.domain.text import normalize, normalize_reaction
 
 __all__ = [
@@ -43,6 +47,7 @@ __all__ = [
     "RuleConfigError",
     "RuleSet",
     "Source",
+    "TextPlan",
     "load_default_rules",
     "load_rules",
     "ruleset_from_dict",
@@ -204,9 +209,8 @@ class CompiledRule:
     """A rule with its regexes compiled (macros expanded). Built once per `RuleSet`."""
 
     rule: Rule
-    #: every pattern and phrase as one alternation (the rule's full meaning; used for display
-    #: and the benchmark baseline)
-    regex: re.Pattern[str] | None
+    #: every valid pattern and phrase as regex text, macros expanded (see `regex`)
+    sources: tuple[str, ...]
     #: the patterns that do not start with an anchor macro, searched as usual
     rest: re.Pattern[str] | None
     #: (anchor name, tail) for patterns written ``{anchor}tail``: the anchor is found once per
@@ -220,9 +224,53 @@ class CompiledRule:
     #: the rule only accepts matches in a sentence ending with "?" (mood "question"), so a
     #: message without any "?" can skip it without running a single regex
     needs_question_mark: bool = False
+    #: whether the regexes went through the speed rewrite (see `RuleSet.unoptimised`)
+    optimised: bool = True
+
+    @functools.cached_property
+    def regex(self) -> re.Pattern[str] | None:
+        """Every pattern and phrase as one alternation: the rule's full meaning.
+
+        For display and the benchmark baseline. Classification runs `rest` and `anchored`
+        instead, so this is only compiled when first asked for.
+        """
+        return _compile_parts(self.sources, optimise=self.optimised, search=True)
 
 
 _ContextKey = tuple[str | None, str | None, str, bool]
+
+
+@dataclass(frozen=True)
+class TextPlan:
+    """The text rules of one context, arranged for `signals._scan` (built once per context).
+
+    Rules are referred to by their index in `rules`. Most messages match no rule at all, so
+    the plan is arranged to find that out with few regex calls, using two *prefilters*. Both
+    are exact, not heuristics: an alternation ``A|B|C`` matches at a position if and only if
+    one of A, B, C matches there.
+    - `rest_union` is every rule's `rest` as one alternation: when it finds nothing, no rule's
+      `rest` can match anywhere; when its first match starts at p, none matches before p.
+    - each entry of `anchors` carries the alternation of every tail that follows that anchor
+      in this context: an anchor occurrence none of them matches after is skipped once,
+      instead of once per rule.
+    """
+
+    rules: tuple[CompiledRule, ...]
+    #: per anchor used here: (anchor regex, union of its tails, ((rule index, tail), ...))
+    anchors: tuple[
+        tuple[re.Pattern[str], re.Pattern[str], tuple[tuple[int, re.Pattern[str]], ...]], ...
+    ]
+    #: (rule index, rest) of every rule with a `rest`, in rule order
+    rests: tuple[tuple[int, re.Pattern[str]], ...]
+    #: the same without the rules that need a "?" (for messages without one)
+    rests_without_question: tuple[tuple[int, re.Pattern[str]], ...]
+    rest_union: re.Pattern[str] | None
+    #: thread-activity rules of the same context (out-posting the rep)
+    activity: tuple[CompiledRule, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.rules and not self.activity
 
 
 @dataclass(frozen=True, eq=False)
@@ -244,12 +292,40 @@ class RuleSet:
     _by_context: dict[tuple[Source, _ContextKey], tuple[CompiledRule, ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _plans: dict[_ContextKey, TextPlan] = field(default_factory=dict, repr=False, compare=False)
+    #: False compiles every regex exactly as written (see `unoptimised`)
+    _optimise: bool = field(default=True, repr=False, compare=False)
+    _threshold_of: dict[str, float] = field(init=False, repr=False, compare=False)
+    _type_rank: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self._compiled:
-            compiled, anchor_regex = _compile_all(self)
+            compiled, anchor_regex = _compile_all(self, optimise=self._optimise)
             object.__setattr__(self, "_compiled", compiled)
             object.__setattr__(self, "_anchor_regex", anchor_regex)
+        # looked up for every signal found: dictionaries built once
+        rank: dict[str, int] = {}
+        for i, (name, _) in enumerate(self.types):
+            rank.setdefault(name, i)
+        object.__setattr__(self, "_threshold_of", dict(self.thresholds))
+        object.__setattr__(self, "_type_rank", rank)
+
+    def unoptimised(self) -> RuleSet:
+        """The same rules compiled without any speed rewrite: what tests compare against.
+
+        Every regex is the plain alternation of its patterns as written (macros expanded),
+        and so are the prefilters of `text_plan`.
+        """
+        return RuleSet(
+            rules=self.rules,
+            types=self.types,
+            thresholds=self.thresholds,
+            vocab=self.vocab,
+            default_threshold=self.default_threshold,
+            version=self.version,
+            anchors=self.anchors,
+            _optimise=False,
+        )
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -265,13 +341,10 @@ class RuleSet:
         return dict(self.types)[signal_type]
 
     def threshold(self, signal_type: str) -> float:
-        return dict(self.thresholds).get(signal_type, self.default_threshold)
+        return self._threshold_of.get(signal_type, self.default_threshold)
 
     def type_order(self, signal_type: str) -> int:
-        for i, (name, _) in enumerate(self.types):
-            if name == signal_type:
-                return i
-        return len(self.types)
+        return self._type_rank.get(signal_type, len(self.types))
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -303,6 +376,55 @@ class RuleSet:
             )
             self._by_context[key] = found
         return found
+
+    def text_plan(
+        self,
+        author_role: str | None,
+        thread_owner_role: str | None,
+        channel_kind: str,
+        *,
+        is_reply: bool,
+    ) -> TextPlan:
+        """The message and thread-activity rules of a context, ready to run (memoised)."""
+        key = (author_role, thread_owner_role, channel_kind, is_reply)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._build_plan(key)
+        return plan
+
+    def _build_plan(self, key: _ContextKey) -> TextPlan:
+        author_role, thread_owner_role, channel_kind, is_reply = key
+        rules = self.applicable(
+            "message", author_role, thread_owner_role, channel_kind, is_reply=is_reply
+        )
+        activity = self.applicable(
+            "thread_activity", author_role, thread_owner_role, channel_kind, is_reply=is_reply
+        )
+        users: dict[str, list[tuple[int, re.Pattern[str]]]] = {}  # anchor -> its tails here
+        for k, c in enumerate(rules):
+            for name, tail in c.anchored:
+                users.setdefault(name, []).append((k, tail))
+        anchor_regex = dict(self._anchor_regex)
+        rests = tuple((k, c.rest) for k, c in enumerate(rules) if c.rest is not None)
+        return TextPlan(
+            rules=rules,
+            anchors=tuple(
+                (anchor_regex[name], self._union([t for _, t in tails], search=False), tuple(tails))
+                for name, tails in users.items()
+            ),
+            rests=rests,
+            rests_without_question=tuple(
+                (k, r) for k, r in rests if not rules[k].needs_question_mark
+            ),
+            rest_union=self._union([r for _, r in rests], search=True) if rests else None,
+            activity=activity,
+        )
+
+    def _union(self, regexes: Sequence[re.Pattern[str]], *, search: bool) -> re.Pattern[str]:
+        """One regex matching wherever any of `regexes` does (a prefilter, see TextPlan)."""
+        union = _compile_parts([r.pattern for r in regexes], optimise=self._optimise, search=search)
+        assert union is not None  # never called without regexes
+        return union
 
     # -- data round trip ----------------------------------------------------------------------
 
@@ -396,79 +518,27 @@ def _split_top(pattern: str) -> list[str]:
     return parts
 
 
-def _group_end(pattern: str, open_at: int) -> int:
-    """Index of the ``)`` closing the group opened at `open_at`, or -1."""
-    depth, i, in_class = 0, open_at, False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
+def _compile_parts(parts: Sequence[str], *, optimise: bool, search: bool) -> re.Pattern[str] | None:
+    """The alternation of `parts` (valid regexes), or None if there are none.
 
-
-def _letter_first(alternative: str) -> str | None:
-    head = alternative[:1]
-    if (
-        head == "("
-        and alternative.startswith("(?:")
-        and _group_end(alternative, 0) == len(alternative) - 1
-    ):
-        # a whole alternative that is itself a group, as a macro expands to: ``(?:(?:a|b))``
-        inner = [_letter_first(a) for a in _split_top(alternative[3:-1])]
-        if any(r is None for r in inner):
-            return None
-        return "(?:" + "|".join(r for r in inner if r is not None) + ")"
-    if not head or not (head.isalnum() or head == "_") or alternative[1:2] in ("?", "*", "+", "{"):
-        return None
-    return f"{head}(?<!\\w{head}){alternative[1:]}"
-
-
-def _literal_first(pattern: str) -> str:
-    """Rewrite a leading ``\\b`` before literal words into a look-behind after the first letter.
-
-    ``\\bfoo`` and ``f(?<!\\wf)oo`` match exactly the same strings (a word boundary before a word
-    character means "the previous character is not a word character"), but a pattern whose
-    every branch starts with a plain character lets the regex engine reject most text
-    positions in C without entering the pattern: the rule set runs several times faster.
-    Anything this does not recognise is returned unchanged.
+    `optimise` applies the speed rewrite (bot/domain/regex_rewrite.py); without it the regex
+    is the plain alternation as written: the reference the rewrite is tested against.
     """
-    alternatives = _split_top(pattern)
-    if len(alternatives) > 1:
-        return "|".join(_literal_first(a) for a in alternatives)
-    if not pattern.startswith("\\b"):
-        return pattern
-    body = pattern[2:]
-    if body.startswith("(?:"):
-        end = _group_end(body, 0)
-        after = body[end + 1 :] if end > 0 else ""
-        if end < 0 or after[:1] in ("?", "*", "+", "{"):
-            return pattern
-        rewritten = [_letter_first(a) for a in _split_top(body[3:end])]
-        if any(r is None for r in rewritten):
-            return pattern
-        return "(?:" + "|".join(r for r in rewritten if r is not None) + ")" + after
-    return _letter_first(body) or pattern
+    if not parts:
+        return None
+    plain = "|".join(f"(?:{p})" for p in parts)
+    if optimise:
+        try:
+            return re.compile(regex_rewrite.optimise(parts, search=search), re.MULTILINE)
+        except re.error:  # never seen; tests would fail. Keep the workspace's rules working.
+            pass
+    return re.compile(plain, re.MULTILINE)
 
 
-def _compile_list(
-    items: Iterable[tuple[str, str]],
-    vocab: Mapping[str, str],
-    errors: list[FieldError],
-    *,
-    optimise: bool = True,
-) -> re.Pattern[str] | None:
+def _valid_parts(
+    items: Iterable[tuple[str, str]], vocab: Mapping[str, str], errors: list[FieldError]
+) -> list[str]:
+    """The items with macros expanded, minus the invalid ones (reported in `errors`)."""
     parts: list[str] = []
     for where, source in items:
         n_before = len(errors)
@@ -480,21 +550,36 @@ def _compile_list(
         except re.error as exc:
             errors.append(FieldError(where, f"invalid regex: {exc}"))
             continue
-        parts.append(_literal_first(expanded) if optimise else expanded)
-    if not parts:
-        return None
-    return re.compile("|".join(f"(?:{p})" for p in parts), re.MULTILINE)
+        parts.append(expanded)
+    return parts
+
+
+def _compile_list(
+    items: Iterable[tuple[str, str]],
+    vocab: Mapping[str, str],
+    errors: list[FieldError],
+    *,
+    optimise: bool,
+    search: bool = True,
+) -> re.Pattern[str] | None:
+    """One regex for the items (an alternation), or None if none is valid (errors say why)."""
+    return _compile_parts(_valid_parts(items, vocab, errors), optimise=optimise, search=search)
 
 
 def _compile_rule(
-    rule: Rule, vocab: Mapping[str, str], anchors: Sequence[str], errors: list[FieldError]
+    rule: Rule,
+    vocab: Mapping[str, str],
+    anchors: Sequence[str],
+    errors: list[FieldError],
+    *,
+    optimise: bool,
 ) -> CompiledRule:
     base = f"rules.{rule.id}"
     pattern_items = [(f"{base}.patterns[{i}]", p) for i, p in enumerate(rule.patterns)]
     pattern_items += [
         (f"{base}.phrases[{i}]", _phrase_regex(p)) for i, p in enumerate(rule.phrases)
     ]
-    regex = _compile_list(pattern_items, vocab, errors)
+    sources = _valid_parts(pattern_items, vocab, errors)
     tails: dict[str, list[tuple[str, str]]] = {}
     rest_items: list[tuple[str, str]] = []
     for where, p in pattern_items:
@@ -508,28 +593,37 @@ def _compile_rule(
             else:
                 tails.setdefault(head, []).append((where, alt[len(head) + 2 :]))
     silent: list[FieldError] = []  # already reported through `regex` above
-    rest = _compile_list(rest_items, vocab, silent)
+    rest = _compile_list(rest_items, vocab, silent, optimise=optimise)
+    # tails are only ever `match`ed right after an anchor: no need to distribute for `search`
     anchored = tuple(
         (a, tail)
         for a, items in tails.items()
-        if (tail := _compile_list(items, vocab, silent)) is not None
+        if (tail := _compile_list(items, vocab, silent, optimise=optimise, search=False))
+        is not None
     )
     negation = _compile_list(
-        [(f"{base}.negations[{i}]", p) for i, p in enumerate(rule.negations)], vocab, errors
+        [(f"{base}.negations[{i}]", p) for i, p in enumerate(rule.negations)],
+        vocab,
+        errors,
+        optimise=optimise,
     )
     unless = _compile_list(
-        [(f"{base}.unless[{i}]", p) for i, p in enumerate(rule.unless)], vocab, errors
+        [(f"{base}.unless[{i}]", p) for i, p in enumerate(rule.unless)],
+        vocab,
+        errors,
+        optimise=optimise,
     )
     unless_msg = _compile_list(
         [(f"{base}.unless_in_message[{i}]", p) for i, p in enumerate(rule.unless_in_message)],
         vocab,
         errors,
+        optimise=optimise,
     )
-    if rule.source == "message" and regex is None and rule.enabled:
+    if rule.source == "message" and not sources and rule.enabled:
         errors.append(FieldError(f"{base}.patterns", "a message rule needs a pattern or phrase"))
     return CompiledRule(
         rule=rule,
-        regex=regex,
+        sources=tuple(sources),
         rest=rest,
         anchored=anchored,
         negation=negation,
@@ -537,11 +631,12 @@ def _compile_rule(
         unless_in_message=unless_msg,
         reactions=frozenset(normalize_reaction(r) for r in rule.reactions),
         needs_question_mark=rule.mood == "question",
+        optimised=optimise,
     )
 
 
 def _compile_all(
-    rs: RuleSet,
+    rs: RuleSet, *, optimise: bool
 ) -> tuple[tuple[CompiledRule, ...], tuple[tuple[str, re.Pattern[str]], ...]]:
     errors: list[FieldError] = []
     vocab = dict(rs.vocab)
@@ -550,7 +645,9 @@ def _compile_all(
         if name not in vocab:
             errors.append(FieldError(f"anchors[{i}]", f"unknown vocabulary name {name!r}"))
             continue
-        compiled_anchor = _compile_list([(f"vocab.{name}", "{" + name + "}")], vocab, errors)
+        compiled_anchor = _compile_list(
+            [(f"vocab.{name}", "{" + name + "}")], vocab, errors, optimise=optimise
+        )
         if compiled_anchor is not None:
             anchor_regex.append((name, compiled_anchor))
     for name, fragment in rs.vocab:
@@ -562,7 +659,7 @@ def _compile_all(
             except re.error as exc:
                 errors.append(FieldError(f"vocab.{name}", f"invalid regex: {exc}"))
     names = [a for a, _ in anchor_regex]
-    compiled = tuple(_compile_rule(r, vocab, names, errors) for r in rs.rules)
+    compiled = tuple(_compile_rule(r, vocab, names, errors, optimise=optimise) for r in rs.rules)
     if errors:
         raise RuleConfigError(errors)
     return compiled, tuple(anchor_regex)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.domain.rules import DEFAULT_RULES, CompiledRule, Kind, RuleSet
+from bot.domain.rules import DEFAULT_RULES, CompiledRule, Kind, RuleSet, TextPlan
 from bot.domain.text import normalize, normalize_reaction
 
 __all__ = [
@@ -119,43 +119,51 @@ def _valid_span(c: CompiledRule, text: str, spans: list[tuple[int, int]]) -> tup
     return None
 
 
-def _scan(
-    applicable: tuple[CompiledRule, ...],
-    text: str,
-    anchor_regex: tuple[tuple[str, re.Pattern[str]], ...],
-) -> list[SignalMatch]:
-    """Run text rules over normalised text. The hot loop, so written flat.
+def _scan(plan: TextPlan, text: str) -> list[SignalMatch]:
+    """Run a context's text rules over normalised text. The hot loop, so written flat.
 
-    Anchor spans (``{i_will}`` …) are found once per message and shared by every rule; each
-    anchored tail is then `match`ed right after an anchor. Other patterns are `search`ed.
+    Candidate spans are collected per rule (by index in `plan.rules`): anchor occurrences
+    (``{i_will}`` …) are found once per message, each anchored tail is `match`ed right after
+    them, and the other patterns are `search`ed. The plan's prefilters (see `TextPlan`) skip
+    the anchor occurrences no tail can follow and, for most messages, every `search`. Only
+    rules with a candidate span reach the negation, mood and offer checks.
     """
-    anchor_spans: dict[str, list[tuple[int, int]]] = {}
-    found: list[SignalMatch] = []
-    has_question_mark = "?" in text
-    for c in applicable:
-        if c.needs_question_mark and not has_question_mark:
-            continue  # every match would be rejected by the mood check anyway
-        spans: list[tuple[int, int]] = []
-        for name, tail in c.anchored:
-            at = anchor_spans.get(name)
-            if at is None:
-                regex = next(r for n, r in anchor_regex if n == name)
-                at = anchor_spans[name] = [m.span() for m in regex.finditer(text)]
-            for start, end in at:
+    spans_of: dict[int, list[tuple[int, int]]] = {}
+    for anchor, tails, users in plan.anchors:
+        first = anchor.search(text)  # most anchors are absent: cheaper than an iterator
+        if first is None:
+            continue
+        for a in anchor.finditer(text, first.start()):  # the same matches as from 0
+            end = a.end()
+            if tails.match(text, end) is None:
+                continue  # no rule's tail can follow this occurrence
+            start = a.start()
+            for k, tail in users:
                 m = tail.match(text, end)
                 if m is not None:
-                    spans.append((start, m.end()))
-        rest = c.rest
-        if rest is not None:
-            first = rest.search(text)  # most rules miss: one C-level scan, no iterator
-            if first is not None:
-                spans.append(first.span())
-                spans.extend(m.span() for m in rest.finditer(text, first.end()))
-        if spans:
-            span = _valid_span(c, text, spans)
-            if span is not None:
-                r = c.rule
-                found.append(SignalMatch(r.type, r.kind, r.id, r.weight, span))
+                    spans_of.setdefault(k, []).append((start, m.end()))
+    has_question_mark = "?" in text
+    union = plan.rest_union
+    hit = union.search(text) if union is not None else None
+    if hit is not None:
+        at = hit.start()  # no rule's `rest` matches before the union's first match
+        for k, rest in plan.rests if has_question_mark else plan.rests_without_question:
+            found_at = rest.search(text, at)  # most rules miss: one C-level scan
+            if found_at is not None:
+                spans = spans_of.setdefault(k, [])
+                spans.append(found_at.span())
+                spans.extend(m.span() for m in rest.finditer(text, found_at.end()))
+    if not spans_of:
+        return []
+    found: list[SignalMatch] = []
+    for k in sorted(spans_of):  # rule order, so that ties between rules break as before
+        c = plan.rules[k]
+        if c.needs_question_mark and not has_question_mark:
+            continue  # every match would be rejected by the mood check anyway
+        span = _valid_span(c, text, spans_of[k])  # sorts the spans: their order is immaterial
+        if span is not None:
+            r = c.rule
+            found.append(SignalMatch(r.type, r.kind, r.id, r.weight, span))
     return found
 
 
@@ -181,30 +189,21 @@ def classify_normalized(
     rules: RuleSet = DEFAULT_RULES,
 ) -> list[SignalMatch]:
     """Like `classify_message` for text already passed through `normalize` (text rules only)."""
-    applicable = rules.applicable(
-        "message", author_role, thread_owner_role, channel_kind, is_reply=is_reply
-    )
-    found = _scan(applicable, normalized, rules.anchor_regex)
+    plan = rules.text_plan(author_role, thread_owner_role, channel_kind, is_reply=is_reply)
+    found = _scan(plan, normalized) if plan.rules else []
     return _pick(found, rules) if found else []
 
 
 def classify_message(ctx: MessageContext, rules: RuleSet = DEFAULT_RULES) -> list[SignalMatch]:
     """Signals in one message: text rules plus thread-activity rules (out-posting the rep)."""
-    text_rules = rules.applicable(
-        "message", ctx.author_role, ctx.thread_owner_role, ctx.channel_kind, is_reply=ctx.is_reply
+    plan = rules.text_plan(
+        ctx.author_role, ctx.thread_owner_role, ctx.channel_kind, is_reply=ctx.is_reply
     )
-    activity_rules = rules.applicable(
-        "thread_activity",
-        ctx.author_role,
-        ctx.thread_owner_role,
-        ctx.channel_kind,
-        is_reply=ctx.is_reply,
-    )
-    if not text_rules and not activity_rules:
+    if plan.empty:
         return []  # a rep, a DM, a non-deal channel, the manager's own thread: nothing to do
-    found = _scan(text_rules, normalize(ctx.text), rules.anchor_regex) if text_rules else []
+    found = _scan(plan, normalize(ctx.text)) if plan.rules else []
     posts = ctx.author_posts_in_thread + 1
-    for c in activity_rules:
+    for c in plan.activity:
         r = c.rule
         if posts >= r.min_author_posts and posts > ctx.owner_posts_in_thread:
             found.append(SignalMatch(r.type, r.kind, r.id, r.weight, (0, 0)))

@@ -122,7 +122,10 @@ def normalize(text: str) -> str:
             text = text.replace(entity, char)
     if "http" in text:
         text = _BARE_URL.sub(URL_PLACEHOLDER, text)
-    text = text.translate(_QUOTE_FOLD).casefold()
+    if not text.isascii() or "`" in text:
+        # every other character `_QUOTE_FOLD` maps is non-ASCII: plain ASCII text is skipped
+        text = text.translate(_QUOTE_FOLD)
+    text = text.casefold()
     if not text.isascii():
         # Fold accents so "llamaré" and "llamare" (accent skipped on a phone) match alike.
         decomposed = unicodedata.normalize("NFKD", text)
@@ -135,7 +138,10 @@ def normalize(text: str) -> str:
         text = _EMOJI.sub(_replace_emoji, text)
     if "*" in text or "_" in text or "~" in text:
         text = _FORMAT_MARKS.sub(" ", text)
-    text = _SPACE.sub(" ", text)
+    if not text.isprintable() or "  " in text:
+        # whitespace other than a single " " is never printable, so text that is printable
+        # and has no double space has nothing to collapse
+        text = _SPACE.sub(" ", text)
     if "\n" in text:
         text = _NEWLINES.sub("\n", text)
     return text.strip()
