@@ -338,8 +338,7 @@ def card_for(tx: UnitOfWork, nudge: NudgeRow) -> NudgeCard:
     who = rep_name or "your rep"
     lines = tuple(
         SignalLine(s.type, s.rule, s.permalink, _at_label(s.occurred_at, tz), s.justified)
-        for s in repo.signals_of(nudge.id)
-        if s.status == "active"
+        for s in repo.active_signal_facts(nudge.id)
     )
     done = tuple(
         Done(a.action, _done_text(a, who, channel_label, tz)) for a in repo.actions_of(nudge.id)

@@ -94,11 +94,14 @@ def update(
 ) -> int | None:
     """Queue an in-place edit (chat.update) of a message sent by an earlier delivery.
 
-    The worker waits for the original to be sent first; edits apply in the order queued.
+    The worker waits for the original to be sent first; edits apply in the order queued, and
+    an edit cancels the ones queued before it that have not started (it replaces them whole).
     """
-    original = DeliveryRepo(tx.session, workspace_id).get(of_delivery)
+    repo = DeliveryRepo(tx.session, workspace_id)
+    original = repo.get(of_delivery)
     if original is None:
         raise ValueError(f"no delivery {of_delivery} in this workspace")
+    repo.supersede_edits(of_delivery)
     row = DeliveryRow(
         workspace_id=workspace_id,
         kind=kind,

@@ -196,6 +196,31 @@ def test_updates_wait_for_their_message(env: Env) -> None:
     assert [m.text for m in env.emulator.dm_messages("U0MGR1")] == ["edited"]
 
 
+def test_a_newer_edit_replaces_queued_ones_so_only_the_latest_is_sent(env: Env) -> None:
+    original = env.post("orig")
+    assert original is not None
+    env.worker().drain()  # the message is out; now three edits queue up before the next drain
+    edits = []
+    for version in (1, 2, 3):
+        with env.uow() as tx:
+            edits.append(
+                outbox.update(
+                    tx,
+                    workspace_id=TEAM,
+                    kind="test",
+                    dedupe_key=f"orig:v{version}",
+                    of_delivery=original,
+                    message=Message(text=f"version {version}"),
+                    now=env.clock.now(),
+                )
+            )
+            tx.commit()
+    env.worker().drain()
+    assert [env.row(e).status for e in edits if e is not None] == ["cancelled", "cancelled", "sent"]
+    assert len(env.emulator.calls_to("chat.update")) == 1
+    assert [m.text for m in env.emulator.dm_messages("U0MGR1")] == ["version 3"]
+
+
 def test_crash_mid_send_is_reconciled_without_a_duplicate(env: Env) -> None:
     sent_before_crash = env.post("a")
     never_sent = env.post("b")

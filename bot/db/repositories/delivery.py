@@ -44,6 +44,20 @@ class DeliveryRepo:
             )
         )
 
+    def supersede_edits(self, of_delivery: int) -> int:
+        """Cancel queued edits of a message that have not started: a newer edit replaces them.
+
+        chat.update replaces the whole message, so only the latest queued version matters; a
+        manager who collects twenty signals in a cool-down gets one edit, not twenty.
+        """
+        stmt = update(DeliveryRow).where(
+            DeliveryRow.update_of == of_delivery, DeliveryRow.status == "pending"
+        )
+        if self.workspace_id is not None:
+            stmt = stmt.where(DeliveryRow.workspace_id == self.workspace_id)
+        result = self.session.execute(stmt.values(status="cancelled"))
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def get(self, delivery_id: int) -> DeliveryRow | None:
         row = self.session.get(DeliveryRow, delivery_id)
         if row is None or (self.workspace_id is not None and row.workspace_id != self.workspace_id):

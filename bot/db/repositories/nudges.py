@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db.rows import NudgeActionRow, NudgeRow, PersonPrefsRow, SignalRow
+
+
+class SignalFacts(NamedTuple):
+    type: str
+    rule: str
+    permalink: str | None
+    occurred_at: datetime
+    justified: bool
 
 
 class NudgeRepo:
@@ -97,6 +106,28 @@ class NudgeRepo:
             .where(SignalRow.workspace_id == self.workspace_id, SignalRow.nudge_id == nudge_id)
             .order_by(SignalRow.occurred_at, SignalRow.id)
         ).all()
+
+    def active_signal_facts(self, nudge_id: int) -> list[SignalFacts]:
+        """What a nudge card lists about its active signals (plain columns: a card is redrawn
+        each time a signal is added to its nudge)."""
+        return [
+            SignalFacts(*row)
+            for row in self.session.execute(
+                select(
+                    SignalRow.type,
+                    SignalRow.rule,
+                    SignalRow.permalink,
+                    SignalRow.occurred_at,
+                    SignalRow.justified,
+                )
+                .where(
+                    SignalRow.workspace_id == self.workspace_id,
+                    SignalRow.nudge_id == nudge_id,
+                    SignalRow.status == "active",
+                )
+                .order_by(SignalRow.occurred_at, SignalRow.id)
+            )
+        ]
 
     def justified_count(self, manager_id: str, rule: str, since: datetime) -> int:
         """How often this manager said "it was needed" about this rule since `since`."""
