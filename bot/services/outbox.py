@@ -101,7 +101,6 @@ def update(
     original = repo.get(of_delivery)
     if original is None:
         raise ValueError(f"no delivery {of_delivery} in this workspace")
-    repo.supersede_edits(of_delivery)
     row = DeliveryRow(
         workspace_id=workspace_id,
         kind=kind,
@@ -116,10 +115,11 @@ def update(
         attempts=0,
         created_at=now,
     )
-    added = DeliveryRepo(tx.session, workspace_id).add_once(row)
+    added = repo.add_once(row)
     if added is None:
-        return None
+        return None  # this very edit was queued before: nothing is superseded
     tx.flush()
+    repo.supersede_edits(of_delivery, before=added.id)
     return added.id
 
 

@@ -215,6 +215,19 @@ def test_a_newer_edit_replaces_queued_ones_so_only_the_latest_is_sent(env: Env) 
                 )
             )
             tx.commit()
+    # The same edit queued again (a double click) is a duplicate and supersedes nothing.
+    with env.uow() as tx:
+        again = outbox.update(
+            tx,
+            workspace_id=TEAM,
+            kind="test",
+            dedupe_key="orig:v3",
+            of_delivery=original,
+            message=Message(text="version 3"),
+            now=env.clock.now(),
+        )
+        tx.commit()
+    assert again is None
     env.worker().drain()
     assert [env.row(e).status for e in edits if e is not None] == ["cancelled", "cancelled", "sent"]
     assert len(env.emulator.calls_to("chat.update")) == 1

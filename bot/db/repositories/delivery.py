@@ -44,14 +44,16 @@ class DeliveryRepo:
             )
         )
 
-    def supersede_edits(self, of_delivery: int) -> int:
-        """Cancel queued edits of a message that have not started: a newer edit replaces them.
+    def supersede_edits(self, of_delivery: int, *, before: int) -> int:
+        """Cancel edits of a message queued before edit `before` that have not started.
 
         chat.update replaces the whole message, so only the latest queued version matters; a
         manager who collects twenty signals in a cool-down gets one edit, not twenty.
         """
         stmt = update(DeliveryRow).where(
-            DeliveryRow.update_of == of_delivery, DeliveryRow.status == "pending"
+            DeliveryRow.update_of == of_delivery,
+            DeliveryRow.status == "pending",
+            DeliveryRow.id < before,
         )
         if self.workspace_id is not None:
             stmt = stmt.where(DeliveryRow.workspace_id == self.workspace_id)
