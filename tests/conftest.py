@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import migrate
-from bot.db.engine import make_engine
+from bot.db.engine import make_engine, make_session_factory
 from bot.db.unit_of_work import UnitOfWorkFactory
 
 PG_BASE = os.environ.get("ENABLER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -136,3 +136,15 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         drop_pg_schema(schema)
+
+
+@pytest.fixture
+def committing_uow(fresh_url: str) -> Iterator[UnitOfWorkFactory]:
+    """A unit-of-work factory on a fresh database whose commits are real (not rolled back)."""
+    engine = make_engine(fresh_url)
+    factory = UnitOfWorkFactory(make_session_factory(engine))
+    try:
+        yield factory
+    finally:
+        factory.dispose()
+        engine.dispose()

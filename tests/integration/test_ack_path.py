@@ -8,7 +8,6 @@ ORM wrote them, and a database error must reach every caller of the failed batch
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -26,14 +25,8 @@ NOW = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC)
 
 
 @pytest.fixture
-def factory(fresh_url: str) -> Iterator[UnitOfWorkFactory]:
-    engine = make_engine(fresh_url)
-    uow = UnitOfWorkFactory(make_session_factory(engine))
-    try:
-        yield uow
-    finally:
-        uow.dispose()
-        engine.dispose()
+def factory(committing_uow: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    return committing_uow
 
 
 def _body(event_id: str, text: str = "Leave it with me") -> dict[str, object]:
@@ -43,6 +36,19 @@ def _body(event_id: str, text: str = "Leave it with me") -> dict[str, object]:
         "event_time": 1_700_000_000,
         "event": {"type": "message", "text": text, "channel": "C1", "ts": "1.000001"},
     }
+
+
+def _row(event_id: str, **changes: object) -> dict[str, object]:
+    """An inbox row as the ack path writes it."""
+    row: dict[str, object] = {
+        "event_id": event_id,
+        "workspace_id": "T0001",
+        "event_type": "message",
+        "payload": {},
+        "received_at": NOW,
+        "attempts": 0,
+    }
+    return row | changes
 
 
 def _count(uow: UnitOfWorkFactory) -> int:
@@ -93,14 +99,7 @@ def test_rows_read_back_exactly_as_written(factory: UnitOfWorkFactory) -> None:
 def test_a_failed_batch_fails_every_caller_and_the_writer_carries_on(fresh_url: str) -> None:
     engine = make_engine(fresh_url, autocommit=True)
     inserter = GroupInserter(engine, InboxEventRow, ["event_id"])
-    good = {
-        "event_id": "EvOK",
-        "workspace_id": "T0001",
-        "event_type": "message",
-        "payload": {},
-        "received_at": NOW,
-        "attempts": 0,
-    }
+    good = _row("EvOK")
     try:
         with pytest.raises(Exception, match=r"(?i)null|constraint"):
             inserter.insert(good | {"event_id": "EvBAD", "event_type": None})
@@ -117,14 +116,7 @@ def test_a_batch_keeps_one_row_per_key_within_itself(fresh_url: str) -> None:
     """The writer thread is held up so one batch holds the same key several times."""
     engine = make_engine(fresh_url, autocommit=True)
     inserter = GroupInserter(engine, InboxEventRow, ["event_id"])
-    row = {
-        "event_id": "EvDUP",
-        "workspace_id": "T0001",
-        "event_type": "message",
-        "payload": {},
-        "received_at": NOW + timedelta(seconds=1),
-        "attempts": 0,
-    }
+    row = _row("EvDUP", received_at=NOW + timedelta(seconds=1))
     gate = threading.Event()
     original = inserter._write
 

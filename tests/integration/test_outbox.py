@@ -62,6 +62,20 @@ class Env:
             tx.commit()
         return delivery
 
+    def edit(self, of_delivery: int, key: str, text: str) -> int | None:
+        with self.uow() as tx:
+            delivery = outbox.update(
+                tx,
+                workspace_id=TEAM,
+                kind="test",
+                dedupe_key=key,
+                of_delivery=of_delivery,
+                message=Message(text=text),
+                now=self.clock.now(),
+            )
+            tx.commit()
+        return delivery
+
     def row(self, delivery_id: int) -> DeliveryRow:
         with self.uow() as tx:
             row = tx.session.get(DeliveryRow, delivery_id)
@@ -174,17 +188,7 @@ def test_rate_limit_is_honoured(env: Env) -> None:
 def test_updates_wait_for_their_message(env: Env) -> None:
     original = env.post("orig", due_at=START + timedelta(seconds=30))
     assert original is not None
-    with env.uow() as tx:
-        edit = outbox.update(
-            tx,
-            workspace_id=TEAM,
-            kind="test",
-            dedupe_key="orig:edit",
-            of_delivery=original,
-            message=Message(text="edited"),
-            now=env.clock.now(),
-        )
-        tx.commit()
+    edit = env.edit(original, "orig:edit", "edited")
     assert edit is not None
     env.worker().drain()
     assert env.row(edit).status == "pending"
@@ -200,34 +204,9 @@ def test_a_newer_edit_replaces_queued_ones_so_only_the_latest_is_sent(env: Env) 
     original = env.post("orig")
     assert original is not None
     env.worker().drain()  # the message is out; now three edits queue up before the next drain
-    edits = []
-    for version in (1, 2, 3):
-        with env.uow() as tx:
-            edits.append(
-                outbox.update(
-                    tx,
-                    workspace_id=TEAM,
-                    kind="test",
-                    dedupe_key=f"orig:v{version}",
-                    of_delivery=original,
-                    message=Message(text=f"version {version}"),
-                    now=env.clock.now(),
-                )
-            )
-            tx.commit()
+    edits = [env.edit(original, f"orig:v{v}", f"version {v}") for v in (1, 2, 3)]
     # The same edit queued again (a double click) is a duplicate and supersedes nothing.
-    with env.uow() as tx:
-        again = outbox.update(
-            tx,
-            workspace_id=TEAM,
-            kind="test",
-            dedupe_key="orig:v3",
-            of_delivery=original,
-            message=Message(text="version 3"),
-            now=env.clock.now(),
-        )
-        tx.commit()
-    assert again is None
+    assert env.edit(original, "orig:v3", "version 3") is None
     env.worker().drain()
     assert [env.row(e).status for e in edits if e is not None] == ["cancelled", "cancelled", "sent"]
     assert len(env.emulator.calls_to("chat.update")) == 1

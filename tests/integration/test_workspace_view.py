@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 
 from bot.clock import FixedClock
-from bot.db.engine import make_engine, make_session_factory
 from bot.db.unit_of_work import UnitOfWorkFactory
 from bot.services import detection, roster
 from bot.services.workspace_view import WorkspaceView, WorkspaceViews
@@ -20,14 +18,8 @@ ROSTER = "user_id,role,manager_id\nU0MGR,manager,\nU0REP,rep,U0MGR\n"
 
 
 @pytest.fixture
-def uow(fresh_url: str) -> Iterator[UnitOfWorkFactory]:
-    engine = make_engine(fresh_url)
-    factory = UnitOfWorkFactory(make_session_factory(engine))
-    try:
-        yield factory
-    finally:
-        factory.dispose()
-        engine.dispose()
+def uow(committing_uow: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    return committing_uow
 
 
 def _view(uow: UnitOfWorkFactory, views: WorkspaceViews) -> WorkspaceView:
