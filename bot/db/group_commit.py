@@ -4,8 +4,12 @@ Why: the ack path must store each Events API delivery durably before answering S
 a burst many request threads do that at once. One INSERT … VALUES (…), (…) … ON CONFLICT DO
 NOTHING RETURNING for all of them costs a fraction of the CPU of separate statements (about 80
 instead of 200 µs a row at four rows, on PostgreSQL) and one commit (one WAL flush) instead of
-several. Nobody waits for a batch to fill: a single writer thread takes whatever is queued the
-moment it is free, so a lone request is written at once, and a burst forms batches by itself.
+several. Nobody waits for a batch to fill, and there is no writer thread to hand rows to: the
+first caller to find no write under way writes its own row at once, together with whatever
+others queued meanwhile; when that write ends, one of the callers whose rows arrived during it
+writes the next batch (leader and followers). A lone request therefore costs one statement and
+no thread switch; a burst forms batches by itself, as big as the rows that arrived during the
+previous write.
 
 Nothing is answered before its row is committed: a caller gets True (inserted), False (a row
 with that key already existed, or an earlier copy in the same batch won) or the database error.
@@ -17,25 +21,27 @@ on the ack path Core's per-statement bookkeeping cost more CPU than the insert i
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future
 from typing import Any
 
 from sqlalchemy import Engine, Table
 from sqlalchemy.engine import Dialect
 
 MAX_BATCH = 200
-# A caller never waits longer than this for its row (Slack retries an unanswered event).
-WAIT_SECONDS = 10.0
 
 
-class _Stop:
-    pass
+class _Pending:
+    __slots__ = ("error", "inserted", "values")
 
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+        self.inserted: bool | None = None
+        self.error: BaseException | None = None
 
-_STOP = _Stop()
+    @property
+    def done(self) -> bool:
+        return self.inserted is not None or self.error is not None
 
 
 class GroupInserter:
@@ -46,53 +52,48 @@ class GroupInserter:
         self._engine = engine
         self._table = row_class.__table__
         self._conflict = tuple(conflict)
-        self._queue: queue.SimpleQueue[tuple[dict[str, Any], Future[bool]] | _Stop] = (
-            queue.SimpleQueue()
-        )
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._queue: list[_Pending] = []
+        self._writing = False  # a caller is writing batches (the leader)
+        self._changed = threading.Condition()
         self._closed = False
         self._cache: dict[tuple[str, tuple[str, ...], int], _BatchSql] = {}
 
     def insert(self, values: dict[str, Any]) -> bool:
         """Insert and commit `values` (with concurrent callers); True when the row went in."""
-        future: Future[bool] = Future()
-        with self._lock:
+        mine = _Pending(values)
+        with self._changed:
             if self._closed:
                 raise RuntimeError("the database writer is shut down")
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name=f"group-commit-{self._table.name}", daemon=True
-                )
-                self._thread.start()
-            self._queue.put((values, future))
-        return future.result(timeout=WAIT_SECONDS)
+            self._queue.append(mine)
+            while self._writing and not mine.done:
+                self._changed.wait()  # a leader is writing; ours goes in its next batch
+            if not mine.done:
+                self._writing = True  # no write under way: lead
+        if not mine.done:
+            self._lead()
+        if mine.error is not None:
+            raise mine.error
+        if mine.inserted is None:  # cannot happen: every batch taken is answered
+            raise RuntimeError("group commit lost a row")
+        return mine.inserted
 
     def close(self) -> None:
-        with self._lock:
+        """Refuse new rows; rows already queued are still written by their leader."""
+        with self._changed:
             self._closed = True
-            thread, self._thread = self._thread, None
-            if thread is not None:
-                self._queue.put(_STOP)
-        if thread is not None:
-            thread.join(timeout=WAIT_SECONDS)
 
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if isinstance(item, _Stop):
-                return
-            batch = [item]
-            while len(batch) < MAX_BATCH:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if isinstance(more, _Stop):
-                    self._write(batch)
-                    return
-                batch.append(more)
+    def _lead(self) -> None:
+        """Write everything queued (our row included) as one batch, then hand over: a caller
+        whose row arrived during the write leads the next batch, so nobody's answer waits for
+        other people's rows."""
+        with self._changed:
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+        try:
             self._write(batch)
+        finally:
+            with self._changed:
+                self._writing = False
+                self._changed.notify_all()
 
     def _key(self, values: dict[str, Any]) -> tuple[Any, ...]:
         return tuple(values[c] for c in self._conflict)
@@ -104,11 +105,11 @@ class GroupInserter:
             sql = self._cache[key] = _BatchSql(self._table, self._conflict, dialect, columns, rows)
         return sql
 
-    def _write(self, batch: list[tuple[dict[str, Any], Future[bool]]]) -> None:
+    def _write(self, batch: list[_Pending]) -> None:
         # Two copies of one key in a batch (a retry racing its original): the first one counts.
         first: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for values, _ in batch:
-            first.setdefault(self._key(values), values)
+        for pending in batch:
+            first.setdefault(self._key(pending.values), pending.values)
         rows = list(first.values())
         try:
             sql = self._sql(self._engine.dialect, tuple(rows[0]), len(rows))
@@ -120,13 +121,15 @@ class GroupInserter:
                 cursor.close()
             finally:
                 conn.close()  # back to the pool
-        except Exception as exc:  # every caller gets the error; nothing was committed
-            for _, future in batch:
-                future.set_exception(exc)
+        except BaseException as exc:  # every caller gets the error; nothing was committed
+            for pending in batch:
+                pending.error = exc
+            if not isinstance(exc, Exception):
+                raise
             return
-        for values, future in batch:
-            key = self._key(values)
-            future.set_result(key in inserted and first[key] is values)
+        for pending in batch:
+            key = self._key(pending.values)
+            pending.inserted = key in inserted and first[key] is pending.values
 
 
 class _BatchSql:

@@ -8,8 +8,9 @@ ORM wrote them, and a database error must reach every caller of the failed batch
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -103,7 +104,7 @@ def test_a_failed_batch_fails_every_caller_and_the_writer_carries_on(fresh_url: 
     try:
         with pytest.raises(Exception, match=r"(?i)null|constraint"):
             inserter.insert(good | {"event_id": "EvBAD", "event_type": None})
-        assert inserter.insert(good) is True  # the writer thread survived the failure
+        assert inserter.insert(good) is True  # a failed batch does not stop later ones
         assert inserter.insert(good) is False
     finally:
         inserter.close()
@@ -112,25 +113,35 @@ def test_a_failed_batch_fails_every_caller_and_the_writer_carries_on(fresh_url: 
         inserter.insert(good | {"event_id": "EvLATE"})
 
 
-def test_a_batch_keeps_one_row_per_key_within_itself(fresh_url: str) -> None:
-    """The writer thread is held up so one batch holds the same key several times."""
+def test_rows_arriving_during_a_write_form_the_next_batch_one_row_per_key(
+    fresh_url: str,
+) -> None:
+    """The first write is held up; four copies of one key queue behind it and go in as one
+    batch, where the first copy wins and the others learn they were duplicates."""
     engine = make_engine(fresh_url, autocommit=True)
     inserter = GroupInserter(engine, InboxEventRow, ["event_id"])
-    row = _row("EvDUP", received_at=NOW + timedelta(seconds=1))
     gate = threading.Event()
+    batches: list[int] = []
     original = inserter._write
 
     def held(batch: list) -> None:  # type: ignore[type-arg]
+        batches.append(len(batch))
         gate.wait(timeout=5)
         original(batch)
 
     inserter._write = held  # type: ignore[method-assign]
     try:
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            futures = [pool.submit(inserter.insert, dict(row)) for _ in range(4)]
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            leader = pool.submit(inserter.insert, _row("EvFIRST"))
+            while not batches:  # the leader is inside its write
+                time.sleep(0.005)
+            copies = [pool.submit(inserter.insert, _row("EvDUP")) for _ in range(4)]
+            while len(inserter._queue) < 4:  # all four queued behind the write
+                time.sleep(0.005)
             gate.set()
-            outcomes = sorted(f.result() for f in futures)
-        assert outcomes == [False, False, False, True]
+            assert leader.result() is True
+            assert sorted(f.result() for f in copies) == [False, False, False, True]
+        assert batches == [1, 4]
     finally:
         inserter.close()
         engine.dispose()
