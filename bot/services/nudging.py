@@ -504,9 +504,11 @@ def _decide_for(
     if manager is None or not manager.active:
         return None  # only people on the roster are nudged
     repo = NudgeRepo(tx.session, workspace_id)
-    prefs = repo.lock_manager(manager_id) or PrefsRepo(tx.session, workspace_id).ensure(
-        manager_id, now=now
-    )
+    prefs = repo.lock_manager(manager_id)
+    if prefs is None:  # first nudge decision for this manager: create the row, then lock it
+        PrefsRepo(tx.session, workspace_id).ensure(manager_id, now=now)
+        prefs = repo.lock_manager(manager_id)
+        assert prefs is not None
     ws = WorkspaceRepo(tx.session).get(workspace_id)
     policy = policy_for(ws, prefs)
     tz = _tz(manager.timezone)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -728,3 +729,34 @@ def test_cli_report_per_nudge_and_totals(cli_env: dict[str, str]) -> None:
         ("hand_back", {"thread_takeover": {"before": 2, "after": 0}})
     ]
     assert summary["clicked"] == 1
+
+
+def test_two_transactions_creating_a_managers_preferences_both_succeed(
+    committing_uow: UnitOfWorkFactory,
+) -> None:
+    """Two events about a manager nobody has nudged yet, decided at once: the second creation
+    waits for the first and then finds the row (it used to abort on the primary key)."""
+    now = START
+    with committing_uow() as tx:
+        WorkspaceRepo(tx.session).ensure(WS, now=now)
+        tx.commit()
+    outcome: list[object] = []
+
+    def second() -> None:
+        try:
+            with committing_uow() as tx:
+                outcome.append(PrefsRepo(tx.session, WS).ensure("UM1", now=now).nudges_enabled)
+                tx.commit()
+        except Exception as exc:  # reported below, not swallowed
+            outcome.append(exc)
+
+    with committing_uow() as first:
+        PrefsRepo(first.session, WS).ensure("UM1", now=now)  # inserted, not yet committed
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(0.3)  # the second insert is waiting on the first's row (or write lock)
+        first.commit()
+    thread.join(10)
+    assert outcome == [True]
+    with committing_uow() as tx:
+        assert PrefsRepo(tx.session, WS).get("UM1") is not None

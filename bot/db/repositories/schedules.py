@@ -18,6 +18,7 @@ from bot.db.rows import (
     RetiredPromptRow,
     ScheduleRow,
 )
+from bot.db.upsert import insert_ignore
 
 
 class ScheduleRepo:
@@ -299,19 +300,29 @@ class PrefsRepo:
         return self.session.get(PersonPrefsRow, (self.workspace_id, user_id))
 
     def ensure(self, user_id: str, *, now: datetime) -> PersonPrefsRow:
+        """The person's preferences, created with the defaults if missing.
+
+        Race-free: two transactions creating the same person's row (two events about one new
+        manager, processed at once) both succeed; neither aborts on the primary key.
+        """
         row = self.get(user_id)
         if row is None:
-            row = PersonPrefsRow(
-                workspace_id=self.workspace_id,
-                user_id=user_id,
-                snoozed_until=None,
-                nudges_enabled=True,
-                muted_channels=[],
-                policy_overrides={},
-                updated_at=now,
+            insert_ignore(
+                self.session,
+                PersonPrefsRow,
+                {
+                    "workspace_id": self.workspace_id,
+                    "user_id": user_id,
+                    "snoozed_until": None,
+                    "nudges_enabled": True,
+                    "muted_channels": [],
+                    "policy_overrides": {},
+                    "updated_at": now,
+                },
+                ["workspace_id", "user_id"],
             )
-            self.session.add(row)
-            self.session.flush()
+            row = self.get(user_id)
+            assert row is not None
         return row
 
     def snoozed_after(self, instant: datetime) -> dict[str, datetime]:
