@@ -57,6 +57,9 @@ class GroupInserter:
         self._changed = threading.Condition()
         self._closed = False
         self._cache: dict[tuple[str, tuple[str, ...], int], _BatchSql] = {}
+        # The leader's connection, kept between batches: only the leader writes, so one is
+        # enough, and a pool checkout and reset per batch cost as much CPU as the statement.
+        self._conn: Any = None
 
     def insert(self, values: dict[str, Any]) -> bool:
         """Insert and commit `values` (with concurrent callers); True when the row went in."""
@@ -78,9 +81,21 @@ class GroupInserter:
         return mine.inserted
 
     def close(self) -> None:
-        """Refuse new rows; rows already queued are still written by their leader."""
+        """Refuse new rows; rows already queued are still written by their leader. The
+        connection goes back to the pool once no write is under way."""
         with self._changed:
             self._closed = True
+            while self._writing or self._queue:
+                self._changed.wait()
+            self._release()
+
+    def _release(self, *, broken: bool = False) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        if broken:
+            conn.invalidate()  # a failed statement may mean a dead connection: never reuse it
+        conn.close()
 
     def _lead(self) -> None:
         """Write everything queued (our row included) as one batch, then hand over: a caller
@@ -113,15 +128,14 @@ class GroupInserter:
         rows = list(first.values())
         try:
             sql = self._sql(self._engine.dialect, tuple(rows[0]), len(rows))
-            conn = self._engine.raw_connection()  # autocommit: the statement commits itself
-            try:
-                cursor = conn.cursor()
-                cursor.execute(sql.text, sql.params(rows))
-                inserted = {tuple(r) for r in cursor.fetchall()}
-                cursor.close()
-            finally:
-                conn.close()  # back to the pool
+            if self._conn is None:
+                self._conn = self._engine.raw_connection()  # autocommit: statements commit
+            cursor = self._conn.cursor()
+            cursor.execute(sql.text, sql.params(rows))
+            inserted = {tuple(r) for r in cursor.fetchall()}
+            cursor.close()
         except BaseException as exc:  # every caller gets the error; nothing was committed
+            self._release(broken=True)
             for pending in batch:
                 pending.error = exc
             if not isinstance(exc, Exception):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -11,6 +10,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.observability import InFlight
 from bot.slack.deps import Deps
 from bot.slack.listeners import (
     coaching,
@@ -25,6 +25,24 @@ from bot.slack.listeners import (
 
 # Order matters only for fallbacks, which must come last.
 SURFACES = (events, commands, home, reflection, schedules, coaching, nudges)
+
+
+class EnablerApp(App):
+    """Bolt's App, counting each request as in flight from arrival to its response.
+
+    Both ways requests come in (the HTTP adapter and Socket Mode) go through `dispatch`, so this
+    is the one place that sees a request's whole life up to the ack. Background work yields to
+    requests in flight (bot/scheduling/work_queue.py). (A Bolt middleware cannot do it: Bolt's
+    `next()` only marks the chain as continuing and returns at once.)
+    """
+
+    def __init__(self, in_flight: InFlight, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._in_flight = in_flight
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with self._in_flight:
+            return super().dispatch(req)
 
 
 def build_app(deps: Deps, *, signing_secret: str, token: str) -> App:
@@ -48,7 +66,8 @@ def build_app(deps: Deps, *, signing_secret: str, token: str) -> App:
     # `authorize` supplies it. Keep the startup log free of that false alarm.
     level = bolt_logger.level
     bolt_logger.setLevel(logging.ERROR)
-    app = App(
+    app = EnablerApp(
+        deps.metrics.in_flight,
         client=deps.client,
         signing_secret=signing_secret,
         authorize=authorize,
@@ -58,14 +77,6 @@ def build_app(deps: Deps, *, signing_secret: str, token: str) -> App:
         logger=bolt_logger,
     )
     bolt_logger.setLevel(level)
-
-    @app.middleware
-    def count_in_flight(
-        req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        # Until the ack (HTTP or Socket Mode alike): background work yields to these.
-        with deps.metrics.in_flight:
-            return next()
 
     for surface in SURFACES:
         surface.register(app, deps)

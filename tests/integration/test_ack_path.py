@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.clock import FixedClock
 from bot.db.engine import make_engine, make_session_factory
@@ -111,6 +111,29 @@ def test_a_failed_batch_fails_every_caller_and_the_writer_carries_on(fresh_url: 
         engine.dispose()
     with pytest.raises(RuntimeError, match="shut down"):
         inserter.insert(good | {"event_id": "EvLATE"})
+
+
+def test_the_writer_keeps_one_connection_and_replaces_it_after_a_failure(
+    fresh_url: str,
+) -> None:
+    engine = make_engine(fresh_url, autocommit=True)
+    opened: list[object] = []
+    event.listen(engine, "connect", lambda conn, _record: opened.append(conn))
+    inserter = GroupInserter(engine, InboxEventRow, ["event_id"])
+    try:
+        assert inserter.insert(_row("Ev1")) is True
+        assert inserter.insert(_row("Ev2")) is True
+        assert len(opened) == 1  # one connection, kept between batches
+        assert engine.pool.checkedout() == 1
+        with pytest.raises(Exception, match=r"(?i)null|constraint"):
+            inserter.insert(_row("EvBAD") | {"event_type": None})
+        assert engine.pool.checkedout() == 0  # a connection that failed is not reused
+        assert inserter.insert(_row("Ev3")) is True
+        assert len(opened) == 2
+    finally:
+        inserter.close()
+    assert engine.pool.checkedout() == 0  # closing gives it back
+    engine.dispose()
 
 
 def test_rows_arriving_during_a_write_form_the_next_batch_one_row_per_key(
