@@ -284,7 +284,9 @@ class NudgeCard:
     alternative: str
     questions: tuple[str, ...]
     permalink: str | None
-    lines: tuple[SignalLine, ...]
+    lines: tuple[SignalLine, ...]  # the first 20 signals, oldest first
+    later: int = 0  # how many signals came after the headline message's
+    rules: tuple[tuple[str, str], ...] = ()  # (rule, type) of every signal
     done: tuple[Done, ...] = ()
     can_post_in_thread: bool = True
 
@@ -336,9 +338,10 @@ def card_for(tx: UnitOfWork, nudge: NudgeRow) -> NudgeCard:
     where = f"{deal} {play.noun}" if deal else f"{play.noun} in {channel_label}"
     headline = f"You {play.verb} {owner} {where}"
     who = rep_name or "your rep"
+    facts = repo.card_facts(nudge.id)
     lines = tuple(
         SignalLine(s.type, s.rule, s.permalink, _at_label(s.occurred_at, tz), s.justified)
-        for s in repo.active_signal_facts(nudge.id)
+        for s in facts.lines
     )
     done = tuple(
         Done(a.action, _done_text(a, who, channel_label, tz)) for a in repo.actions_of(nudge.id)
@@ -357,6 +360,8 @@ def card_for(tx: UnitOfWork, nudge: NudgeRow) -> NudgeCard:
         questions=play.questions,
         permalink=nudge.permalink,
         lines=lines,
+        later=facts.later,
+        rules=tuple(sorted(facts.rules)),
         done=done,
         can_post_in_thread=bool(nudge.rep_id and nudge.thread_ts),
     )

@@ -210,6 +210,27 @@ def test_signals_within_the_cool_down_are_added_to_the_open_nudge(
     assert slack.takeover().action == "send"
 
 
+def test_a_nudge_with_many_signals_lists_the_first_and_counts_every_one(
+    slack: Slack, org: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A card is redrawn on every append, from a bounded read: its list stops at 8 but the
+    count and the Why? line's rules cover every signal, including the last one."""
+    first = slack.takeover()
+    for i in range(24):
+        clock.advance(timedelta(minutes=1))
+        slack.takeover(
+            text="I'll call their CFO myself" if i < 23 else "Joining your call, I'll lead"
+        )
+    [nudge] = _all(org, NudgeRow)
+    assert nudge.id == first.nudge_id
+    assert nudge.signal_count == 25
+    edit = _all(org, DeliveryRow, operation="update")[-1]
+    text = _payload_text(edit)
+    assert "and 16 more" in text  # 24 later moments, 8 listed
+    assert "takeover.first_person_contact" in text
+    assert "call.joining_now" in text or "call.first_person_join" in text  # the 25th signal
+
+
 def test_the_daily_cap_counts_sent_nudges_in_the_managers_day(
     slack: Slack, org: UnitOfWorkFactory, clock: FixedClock
 ) -> None:

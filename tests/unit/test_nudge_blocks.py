@@ -32,6 +32,7 @@ CARD = NudgeCard(
     questions=("What outcome do you want?", "What's your plan?", "What do you need from me?"),
     permalink=LINK,
     lines=(SignalLine("thread_takeover", "takeover.leave_with_me", LINK, "Tue 3 Mar, 10:00"),),
+    rules=(("takeover.leave_with_me", "thread_takeover"),),
 )
 
 
@@ -147,13 +148,22 @@ def test_appended_signals_are_listed_and_names_are_escaped() -> None:
         SignalLine("call_join", "call.huddle_join", None, f"Tue 3 Mar, 11:{i:02d}")
         for i in range(12)
     )
-    card = replace(CARD, rep_name="<Jo & Co>", lines=CARD.lines + lines)
+    card = replace(
+        CARD,
+        rep_name="<Jo & Co>",
+        lines=CARD.lines + lines,
+        later=12,
+        rules=(*CARD.rules, ("call.huddle_join", "call_join")),
+    )
     message = blocks.NUDGE_MESSAGES.nudge(card)
     assert message.blocks is not None
     assert validate_message_blocks(message.blocks) == []
     text = _text(message.blocks)
     assert "Also since then" in text
     assert "…and 4 more" in text
+    assert "call.huddle_join" in text
+    # A card only holds its first signals; the count covers all of them.
+    assert "…and 49 more" in _text(blocks.NUDGE_MESSAGES.nudge(replace(card, later=57)).blocks)
     mrkdwn = _text([b["text"]["text"] for b in message.blocks if b["type"] == "section"])
     assert "&lt;Jo &amp; Co&gt;" in mrkdwn
     assert "<Jo & Co>" not in mrkdwn, "mrkdwn is escaped (plain_text buttons need not be)"

@@ -20,6 +20,12 @@ class SignalFacts(NamedTuple):
     justified: bool
 
 
+class CardFacts(NamedTuple):
+    lines: tuple[SignalFacts, ...]  # the first ones, oldest first
+    later: int  # signals after the headline message's (all of them, not only those listed)
+    rules: frozenset[tuple[str, str]]  # (rule, type) of every active signal
+
+
 class NudgeRepo:
     def __init__(self, session: Session, workspace_id: str) -> None:
         self.session = session
@@ -107,10 +113,19 @@ class NudgeRepo:
             .order_by(SignalRow.occurred_at, SignalRow.id)
         ).all()
 
-    def active_signal_facts(self, nudge_id: int) -> list[SignalFacts]:
-        """What a nudge card lists about its active signals (plain columns: a card is redrawn
-        each time a signal is added to its nudge)."""
-        return [
+    def card_facts(self, nudge_id: int, *, limit: int = 20) -> CardFacts:
+        """What a nudge card shows about its active signals: the first `limit` (plain columns),
+        how many came after the headline message, and every (rule, type) that fired.
+
+        A card is redrawn each time a signal is added to its nudge, so the cost must not grow
+        with the signals: one bounded query, and two counting queries only past `limit`.
+        """
+        active = (
+            SignalRow.workspace_id == self.workspace_id,
+            SignalRow.nudge_id == nudge_id,
+            SignalRow.status == "active",
+        )
+        rows = [
             SignalFacts(*row)
             for row in self.session.execute(
                 select(
@@ -120,14 +135,31 @@ class NudgeRepo:
                     SignalRow.occurred_at,
                     SignalRow.justified,
                 )
-                .where(
-                    SignalRow.workspace_id == self.workspace_id,
-                    SignalRow.nudge_id == nudge_id,
-                    SignalRow.status == "active",
-                )
+                .where(*active)
                 .order_by(SignalRow.occurred_at, SignalRow.id)
+                .limit(limit + 1)
             )
         ]
+        first_link = rows[0].permalink if rows else None
+        if len(rows) <= limit:
+            later = sum(1 for f in rows[1:] if f.permalink != first_link or not first_link)
+            return CardFacts(tuple(rows), later, frozenset((f.rule, f.type) for f in rows))
+        # Later moments: signals from other messages than the headline one.
+        other = (
+            (SignalRow.permalink != first_link) | SignalRow.permalink.is_(None)
+            if first_link
+            else SignalRow.id.is_not(None)
+        )
+        later = int(
+            self.session.scalar(select(func.count()).select_from(SignalRow).where(*active, other))
+            or 0
+        )
+        if not first_link:
+            later -= 1  # the headline signal itself
+        rules = self.session.execute(
+            select(SignalRow.rule, SignalRow.type).where(*active).distinct()
+        )
+        return CardFacts(tuple(rows[:limit]), later, frozenset((r, t) for r, t in rules))
 
     def justified_count(self, manager_id: str, rule: str, since: datetime) -> int:
         """How often this manager said "it was needed" about this rule since `since`."""

@@ -124,7 +124,7 @@ def build_nudge_blocks(card: NudgeCard) -> list[Block]:
             f"• {_linked(type_label(line.type), line.permalink)} at {line.at_label}"
             for line in more[:8]
         )
-        extra = f"\n…and {len(more) - 8} more" if len(more) > 8 else ""
+        extra = f"\n…and {card.later - 8} more" if card.later > 8 else ""
         blocks.append(section(f"*Also since then:*\n{listed}{extra}", block_id="nudge_more"))
     blocks.append(section(f"> _{escape(card.reflection)}_", block_id="nudge_question"))
     questions = "\n".join(f"• {escape(q)}" for q in card.questions)
@@ -167,7 +167,7 @@ def build_nudge_blocks(card: NudgeCard) -> list[Block]:
     if more_actions:
         blocks.append(actions(*more_actions, block_id="nudge_more_actions"))
     rules = (
-        ", ".join(sorted({f"`{line.rule}` ({type_label(line.type)})" for line in card.lines}))
+        ", ".join(sorted({f"`{rule}` ({type_label(kind)})" for rule, kind in card.rules}))
         or "`" + card.signal_type + "`"
     )
     first = card.lines[0].at_label if card.lines else ""
