@@ -518,6 +518,13 @@ def _split_top(pattern: str) -> list[str]:
     return parts
 
 
+@functools.lru_cache(maxsize=4096)
+def _regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """`re.compile`, remembered: a workspace's overrides share most patterns with the defaults,
+    and `re`'s own cache (512 entries) is smaller than one rule set."""
+    return re.compile(pattern, flags)
+
+
 def _compile_parts(parts: Sequence[str], *, optimise: bool, search: bool) -> re.Pattern[str] | None:
     """The alternation of `parts` (valid regexes), or None if there are none.
 
@@ -526,13 +533,18 @@ def _compile_parts(parts: Sequence[str], *, optimise: bool, search: bool) -> re.
     """
     if not parts:
         return None
+    return _compile_alternation(tuple(parts), optimise, search)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile_alternation(parts: tuple[str, ...], optimise: bool, search: bool) -> re.Pattern[str]:
     plain = "|".join(f"(?:{p})" for p in parts)
     if optimise:
         try:
-            return re.compile(regex_rewrite.optimise(parts, search=search), re.MULTILINE)
+            return _regex(regex_rewrite.optimise(parts, search=search), re.MULTILINE)
         except re.error:  # never seen; tests would fail. Keep the workspace's rules working.
             pass
-    return re.compile(plain, re.MULTILINE)
+    return _regex(plain, re.MULTILINE)
 
 
 def _valid_parts(
@@ -546,7 +558,7 @@ def _valid_parts(
         if len(errors) > n_before:
             continue
         try:
-            re.compile(expanded)
+            _regex(expanded)
         except re.error as exc:
             errors.append(FieldError(where, f"invalid regex: {exc}"))
             continue
@@ -655,7 +667,7 @@ def _compile_all(
         expanded = _expand(fragment, vocab, f"vocab.{name}", errors)
         if len(errors) == n_before:
             try:
-                re.compile(expanded)
+                _regex(expanded)
             except re.error as exc:
                 errors.append(FieldError(f"vocab.{name}", f"invalid regex: {exc}"))
     names = [a for a, _ in anchor_regex]
