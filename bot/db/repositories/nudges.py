@@ -144,18 +144,12 @@ class NudgeRepo:
         if len(rows) <= limit:
             later = sum(1 for f in rows[1:] if f.permalink != first_link or not first_link)
             return CardFacts(tuple(rows), later, frozenset((f.rule, f.type) for f in rows))
-        # Later moments: signals from other messages than the headline one.
-        other = (
-            (SignalRow.permalink != first_link) | SignalRow.permalink.is_(None)
-            if first_link
-            else SignalRow.id.is_not(None)
-        )
-        later = int(
-            self.session.scalar(select(func.count()).select_from(SignalRow).where(*active, other))
-            or 0
-        )
-        if not first_link:
-            later -= 1  # the headline signal itself
+        # Later moments: signals from other messages than the headline one (without a link to
+        # tell them apart, every signal but the headline one).
+        count = select(func.count()).select_from(SignalRow).where(*active)
+        if first_link:
+            count = count.where((SignalRow.permalink != first_link) | SignalRow.permalink.is_(None))
+        later = int(self.session.scalar(count) or 0) - (0 if first_link else 1)
         rules = self.session.execute(
             select(SignalRow.rule, SignalRow.type).where(*active).distinct()
         )
