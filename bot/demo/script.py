@@ -1305,7 +1305,7 @@ def _coverage_label(row: one_on_ones.CoverageRow | None) -> str:
     if row is None:
         return "—"
     c = row.coverage
-    new = f" ({c.reps_never_met} not met yet)" if c.reps_never_met else ""
+    new = f" ({c.reps_never_met} with no 1:1 logged yet)" if c.reps_never_met else ""
     return f"{c.reps_within_cadence}/{c.reps} reps{new}"
 
 

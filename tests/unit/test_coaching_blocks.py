@@ -241,6 +241,16 @@ def test_second_line_home_has_counts_and_no_text() -> None:
     assert "1:1s within cadence: 1/2" in text
     assert "answered on time: 0/1" in text
     assert "current development plans: 1/2" in text
+    assert "logged yet" not in text
+
+
+def test_reps_new_to_the_roster_are_counted_as_covered_and_named_as_never_met() -> None:
+    # Both reps are still in their first cadence: covered, and the line says why.
+    coverage = CoverageRow(
+        "UM1", "Maya Patel", domain.ManagerCoverage("UM1", 2, 2, 0, 0, 0, 0, reps_never_met=2)
+    )
+    text = str(blocks.home_sections(_home("second_line", coverage=[coverage])))
+    assert "1:1s within cadence: 2/2 (2 with no 1:1 logged yet)" in text
 
 
 def test_manager_home_lists_overdue_reps_with_a_primary_log_button() -> None:

@@ -909,7 +909,7 @@ def _coverage_lines(rows: Sequence[CoverageRow]) -> list[Block]:
             section(
                 f"*{row.label}* · {c.reps} reps\n"
                 f"1:1s within cadence: {_share(c.reps_within_cadence, c.reps)}"
-                + (f" ({c.reps_never_met} not met yet)" if c.reps_never_met else "")
+                + (f" ({c.reps_never_met} with no 1:1 logged yet)" if c.reps_never_met else "")
                 + " · "
                 "coaching requests answered on time: "
                 f"{_share(c.requests_on_time, c.requests_decided)}"
