@@ -241,6 +241,16 @@ _ContextKey = tuple[str | None, str | None, str, bool]
 
 
 @dataclass(frozen=True)
+class PrefilterGroup:
+    """Some rules' regexes (``(rule index, regex)``, all `match`ed at one place or all
+    `search`ed) with their alternation: where `union` finds nothing, none of them can match
+    (see `TextPlan`). `union` is None for a group of one, which needs no prefilter."""
+
+    union: re.Pattern[str] | None
+    members: tuple[tuple[int, re.Pattern[str]], ...]
+
+
+@dataclass(frozen=True)
 class TextPlan:
     """The text rules of one context, arranged for `signals._scan` (built once per context).
 
@@ -253,17 +263,18 @@ class TextPlan:
     - each entry of `anchors` carries the alternation of every tail that follows that anchor
       in this context: an anchor occurrence none of them matches after is skipped once,
       instead of once per rule.
+    - below both, the same prefilter once more per signal type (`PrefilterGroup`): when the
+      whole union matches, only the types whose own union also matches try their rules one
+      by one. A message usually concerns one or two types, so most rules are never tried.
     """
 
     rules: tuple[CompiledRule, ...]
-    #: per anchor used here: (anchor regex, union of its tails, ((rule index, tail), ...))
-    anchors: tuple[
-        tuple[re.Pattern[str], re.Pattern[str], tuple[tuple[int, re.Pattern[str]], ...]], ...
-    ]
-    #: (rule index, rest) of every rule with a `rest`, in rule order
-    rests: tuple[tuple[int, re.Pattern[str]], ...]
+    #: per anchor used here: (anchor regex, union of its tails, its tails grouped by type)
+    anchors: tuple[tuple[re.Pattern[str], re.Pattern[str], tuple[PrefilterGroup, ...]], ...]
+    #: every rule's `rest`, grouped by type (rule order within a group)
+    rests: tuple[PrefilterGroup, ...]
     #: the same without the rules that need a "?" (for messages without one)
-    rests_without_question: tuple[tuple[int, re.Pattern[str]], ...]
+    rests_without_question: tuple[PrefilterGroup, ...]
     rest_union: re.Pattern[str] | None
     #: thread-activity rules of the same context (out-posting the rep)
     activity: tuple[CompiledRule, ...]
@@ -405,17 +416,35 @@ class RuleSet:
             for name, tail in c.anchored:
                 users.setdefault(name, []).append((k, tail))
         anchor_regex = dict(self._anchor_regex)
-        rests = tuple((k, c.rest) for k, c in enumerate(rules) if c.rest is not None)
+        rests = [(k, c.rest) for k, c in enumerate(rules) if c.rest is not None]
+        asking = [(k, r) for k, r in rests if not rules[k].needs_question_mark]
+
+        def groups(
+            members: list[tuple[int, re.Pattern[str]]], search: bool
+        ) -> tuple[PrefilterGroup, ...]:
+            by_type: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+            for k, regex in members:
+                by_type.setdefault(rules[k].rule.type, []).append((k, regex))
+            return tuple(
+                PrefilterGroup(
+                    self._union([r for _, r in group], search=search) if len(group) > 1 else None,
+                    tuple(group),
+                )
+                for group in by_type.values()
+            )
+
         return TextPlan(
             rules=rules,
             anchors=tuple(
-                (anchor_regex[name], self._union([t for _, t in tails], search=False), tuple(tails))
+                (
+                    anchor_regex[name],
+                    self._union([t for _, t in tails], search=False),
+                    groups(tails, search=False),
+                )
                 for name, tails in users.items()
             ),
-            rests=rests,
-            rests_without_question=tuple(
-                (k, r) for k, r in rests if not rules[k].needs_question_mark
-            ),
+            rests=groups(rests, search=True),
+            rests_without_question=groups(asking, search=True),
             rest_union=self._union([r for _, r in rests], search=True) if rests else None,
             activity=activity,
         )

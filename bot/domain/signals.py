@@ -129,7 +129,7 @@ def _scan(plan: TextPlan, text: str) -> list[SignalMatch]:
     rules with a candidate span reach the negation, mood and offer checks.
     """
     spans_of: dict[int, list[tuple[int, int]]] = {}
-    for anchor, tails, users in plan.anchors:
+    for anchor, tails, groups in plan.anchors:
         first = anchor.search(text)  # most anchors are absent: cheaper than an iterator
         if first is None:
             continue
@@ -138,21 +138,31 @@ def _scan(plan: TextPlan, text: str) -> list[SignalMatch]:
             if tails.match(text, end) is None:
                 continue  # no rule's tail can follow this occurrence
             start = a.start()
-            for k, tail in users:
-                m = tail.match(text, end)
-                if m is not None:
-                    spans_of.setdefault(k, []).append((start, m.end()))
+            for group in groups:
+                if group.union is not None and group.union.match(text, end) is None:
+                    continue  # no tail of this type follows here
+                for k, tail in group.members:
+                    m = tail.match(text, end)
+                    if m is not None:
+                        spans_of.setdefault(k, []).append((start, m.end()))
     has_question_mark = "?" in text
     union = plan.rest_union
     hit = union.search(text) if union is not None else None
     if hit is not None:
         at = hit.start()  # no rule's `rest` matches before the union's first match
-        for k, rest in plan.rests if has_question_mark else plan.rests_without_question:
-            found_at = rest.search(text, at)  # most rules miss: one C-level scan
-            if found_at is not None:
-                spans = spans_of.setdefault(k, [])
-                spans.append(found_at.span())
-                spans.extend(m.span() for m in rest.finditer(text, found_at.end()))
+        for group in plan.rests if has_question_mark else plan.rests_without_question:
+            group_at = at
+            if group.union is not None:
+                group_hit = group.union.search(text, at)
+                if group_hit is None:
+                    continue  # no rule of this type matches anywhere
+                group_at = group_hit.start()
+            for k, rest in group.members:
+                found_at = rest.search(text, group_at)  # most rules miss: one C-level scan
+                if found_at is not None:
+                    spans = spans_of.setdefault(k, [])
+                    spans.append(found_at.span())
+                    spans.extend(m.span() for m in rest.finditer(text, found_at.end()))
     if not spans_of:
         return []
     found: list[SignalMatch] = []
