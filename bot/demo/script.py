@@ -58,6 +58,7 @@ from bot.services import schedules as schedule_service
 from bot.services.org import load_org
 from bot.slack import ids
 from bot.slack.blocks import nudges as nudge_blocks
+from bot.slack.blocks.coaching import cadence_note
 from bot.slack.listeners.reflection import prompt_planner
 
 T = TypeVar("T")
@@ -1305,8 +1306,7 @@ def _coverage_label(row: one_on_ones.CoverageRow | None) -> str:
     if row is None:
         return "—"
     c = row.coverage
-    new = f" ({c.reps_never_met} with no 1:1 logged yet)" if c.reps_never_met else ""
-    return f"{c.reps_within_cadence}/{c.reps} reps{new}"
+    return f"{c.reps_within_cadence}/{c.reps} reps{cadence_note(c)}"
 
 
 def _dump(value: object) -> str:

@@ -425,9 +425,13 @@ class RuleSet:
             by_type: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
             for k, regex in members:
                 by_type.setdefault(rules[k].rule.type, []).append((k, regex))
+            # One group alone would only repeat the union in front of it: no prefilter then.
+            prefilter = len(by_type) > 1
             return tuple(
                 PrefilterGroup(
-                    self._union([r for _, r in group], search=search) if len(group) > 1 else None,
+                    self._union([r for _, r in group], search=search)
+                    if prefilter and len(group) > 1
+                    else None,
                     tuple(group),
                 )
                 for group in by_type.values()

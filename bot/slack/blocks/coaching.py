@@ -901,6 +901,12 @@ def _share(part: int, whole: int) -> str:
     return "—" if whole == 0 else f"{part}/{whole}"
 
 
+def cadence_note(c: domain.ManagerCoverage) -> str:
+    """What follows a 1:1 cadence share when some reps never had a 1:1: they count as covered
+    (still in their first cadence), and the line says why. Shared with the demo transcript."""
+    return f" ({c.reps_never_met} with no 1:1 logged yet)" if c.reps_never_met else ""
+
+
 def _coverage_lines(rows: Sequence[CoverageRow]) -> list[Block]:
     blocks: list[Block] = []
     for row in rows[:30]:
@@ -909,7 +915,7 @@ def _coverage_lines(rows: Sequence[CoverageRow]) -> list[Block]:
             section(
                 f"*{row.label}* · {c.reps} reps\n"
                 f"1:1s within cadence: {_share(c.reps_within_cadence, c.reps)}"
-                + (f" ({c.reps_never_met} with no 1:1 logged yet)" if c.reps_never_met else "")
+                + cadence_note(c)
                 + " · "
                 "coaching requests answered on time: "
                 f"{_share(c.requests_on_time, c.requests_decided)}"
