@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
-__all__ = ["optimise"]
+__all__ = ["optimise", "unreadable"]
 
 _Alt = tuple["_Atom", ...]
 
@@ -479,6 +479,18 @@ def _optimised_body(body: str) -> str:
     parsed = _parse(body)
     assert parsed is not None  # the group was parsed already
     return _render(_items(parsed, None))
+
+
+def unreadable(pattern: str) -> bool:
+    """Whether `optimise` keeps `pattern` as written, not understanding it (see the module doc).
+
+    A readable pattern has balanced groups and only constructs the tokenizer knows, so put in
+    an alternation as ``(?:pattern)`` it cannot change how the others are read.
+    """
+    try:
+        return _parse(pattern) is None
+    except RecursionError:
+        return True
 
 
 def optimise(patterns: Sequence[str], *, search: bool) -> str:

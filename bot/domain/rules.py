@@ -581,20 +581,32 @@ def _compile_alternation(parts: tuple[str, ...], optimise: bool, search: bool) -
 
 
 def _valid_parts(
-    items: Iterable[tuple[str, str]], vocab: Mapping[str, str], errors: list[FieldError]
+    items: Iterable[tuple[str, str]],
+    vocab: Mapping[str, str],
+    errors: list[FieldError],
+    *,
+    check_each: bool,
 ) -> list[str]:
-    """The items with macros expanded, minus the invalid ones (reported in `errors`)."""
+    """The items with macros expanded, minus the invalid ones (reported in `errors`).
+
+    Without `check_each`, a pattern the speed rewrite can read (balanced groups, constructs it
+    knows) is not compiled on its own here: the alternation it goes into is compiled anyway,
+    and any error inside such a pattern is an error there too (``(?:p1)|(?:p2)`` isolates each
+    one). `_compile_all` then compiles everything again with `check_each` to name the field.
+    Compiling each pattern twice cost about a sixth of loading a rule set.
+    """
     parts: list[str] = []
     for where, source in items:
         n_before = len(errors)
         expanded = _expand(source, vocab, where, errors)
         if len(errors) > n_before:
             continue
-        try:
-            _regex(expanded)
-        except re.error as exc:
-            errors.append(FieldError(where, f"invalid regex: {exc}"))
-            continue
+        if check_each or regex_rewrite.unreadable(expanded):
+            try:
+                _regex(expanded)
+            except re.error as exc:
+                errors.append(FieldError(where, f"invalid regex: {exc}"))
+                continue
         parts.append(expanded)
     return parts
 
@@ -605,10 +617,12 @@ def _compile_list(
     errors: list[FieldError],
     *,
     optimise: bool,
+    check_each: bool,
     search: bool = True,
 ) -> re.Pattern[str] | None:
     """One regex for the items (an alternation), or None if none is valid (errors say why)."""
-    return _compile_parts(_valid_parts(items, vocab, errors), optimise=optimise, search=search)
+    parts = _valid_parts(items, vocab, errors, check_each=check_each)
+    return _compile_parts(parts, optimise=optimise, search=search)
 
 
 def _compile_rule(
@@ -618,13 +632,14 @@ def _compile_rule(
     errors: list[FieldError],
     *,
     optimise: bool,
+    check_each: bool,
 ) -> CompiledRule:
     base = f"rules.{rule.id}"
     pattern_items = [(f"{base}.patterns[{i}]", p) for i, p in enumerate(rule.patterns)]
     pattern_items += [
         (f"{base}.phrases[{i}]", _phrase_regex(p)) for i, p in enumerate(rule.phrases)
     ]
-    sources = _valid_parts(pattern_items, vocab, errors)
+    sources = _valid_parts(pattern_items, vocab, errors, check_each=check_each)
     tails: dict[str, list[tuple[str, str]]] = {}
     rest_items: list[tuple[str, str]] = []
     for where, p in pattern_items:
@@ -638,12 +653,16 @@ def _compile_rule(
             else:
                 tails.setdefault(head, []).append((where, alt[len(head) + 2 :]))
     silent: list[FieldError] = []  # already reported through `regex` above
-    rest = _compile_list(rest_items, vocab, silent, optimise=optimise)
+    rest = _compile_list(rest_items, vocab, silent, optimise=optimise, check_each=check_each)
     # tails are only ever `match`ed right after an anchor: no need to distribute for `search`
     anchored = tuple(
         (a, tail)
         for a, items in tails.items()
-        if (tail := _compile_list(items, vocab, silent, optimise=optimise, search=False))
+        if (
+            tail := _compile_list(
+                items, vocab, silent, optimise=optimise, check_each=check_each, search=False
+            )
+        )
         is not None
     )
     negation = _compile_list(
@@ -651,18 +670,21 @@ def _compile_rule(
         vocab,
         errors,
         optimise=optimise,
+        check_each=check_each,
     )
     unless = _compile_list(
         [(f"{base}.unless[{i}]", p) for i, p in enumerate(rule.unless)],
         vocab,
         errors,
         optimise=optimise,
+        check_each=check_each,
     )
     unless_msg = _compile_list(
         [(f"{base}.unless_in_message[{i}]", p) for i, p in enumerate(rule.unless_in_message)],
         vocab,
         errors,
         optimise=optimise,
+        check_each=check_each,
     )
     if rule.source == "message" and not sources and rule.enabled:
         errors.append(FieldError(f"{base}.patterns", "a message rule needs a pattern or phrase"))
@@ -683,6 +705,20 @@ def _compile_rule(
 def _compile_all(
     rs: RuleSet, *, optimise: bool
 ) -> tuple[tuple[CompiledRule, ...], tuple[tuple[str, re.Pattern[str]], ...]]:
+    """Every rule compiled; RuleConfigError naming each invalid field.
+
+    First without compiling each pattern on its own (see `_valid_parts`); if some alternation
+    then fails to compile, once more checking each pattern, to report which one it is.
+    """
+    try:
+        return _compile_all_once(rs, optimise=optimise, check_each=False)
+    except re.error:
+        return _compile_all_once(rs, optimise=optimise, check_each=True)
+
+
+def _compile_all_once(
+    rs: RuleSet, *, optimise: bool, check_each: bool
+) -> tuple[tuple[CompiledRule, ...], tuple[tuple[str, re.Pattern[str]], ...]]:
     errors: list[FieldError] = []
     vocab = dict(rs.vocab)
     anchor_regex: list[tuple[str, re.Pattern[str]]] = []
@@ -691,7 +727,11 @@ def _compile_all(
             errors.append(FieldError(f"anchors[{i}]", f"unknown vocabulary name {name!r}"))
             continue
         compiled_anchor = _compile_list(
-            [(f"vocab.{name}", "{" + name + "}")], vocab, errors, optimise=optimise
+            [(f"vocab.{name}", "{" + name + "}")],
+            vocab,
+            errors,
+            optimise=optimise,
+            check_each=True,
         )
         if compiled_anchor is not None:
             anchor_regex.append((name, compiled_anchor))
@@ -704,7 +744,10 @@ def _compile_all(
             except re.error as exc:
                 errors.append(FieldError(f"vocab.{name}", f"invalid regex: {exc}"))
     names = [a for a, _ in anchor_regex]
-    compiled = tuple(_compile_rule(r, vocab, names, errors, optimise=optimise) for r in rs.rules)
+    compiled = tuple(
+        _compile_rule(r, vocab, names, errors, optimise=optimise, check_each=check_each)
+        for r in rs.rules
+    )
     if errors:
         raise RuleConfigError(errors)
     return compiled, tuple(anchor_regex)

@@ -158,6 +158,25 @@ def test_context_override_applies_to_the_other_channel() -> None:
             {"rules": {"takeover.leave_with_me": {"add_patterns": ["(unclosed"]}}},
             "rules.takeover.leave_with_me.patterns[2]",
         ),
+        # patterns the speed rewrite reads but `re` rejects: found when their alternation
+        # fails to compile, then named by compiling each pattern on its own
+        (
+            {"rules": {"takeover.leave_with_me": {"add_patterns": ["a{2,1}"]}}},
+            "rules.takeover.leave_with_me.patterns[2]",
+        ),
+        (
+            {"rules": {"coach.think_prompt": {"add_patterns": ["{i_will}(?<=a+)b"]}}},
+            "rules.coach.think_prompt.patterns[31]",
+        ),
+        (
+            {"rules": {"takeover.leave_with_me": {"add_negations": ["[z-a]"]}}},
+            "rules.takeover.leave_with_me.negations[1]",
+        ),
+        # unbalanced on its own, balanced with its neighbour: still rejected
+        (
+            {"rules": {"takeover.leave_with_me": {"add_patterns": ["x)(?:y", "z"]}}},
+            "rules.takeover.leave_with_me.patterns[2]",
+        ),
         (
             {"rules": {"takeover.leave_with_me": {"add_patterns": ["{no_such_word}"]}}},
             "rules.takeover.leave_with_me.patterns[2]",
