@@ -15,6 +15,7 @@ and the end-to-end rate (acked *and* processed per second).
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -137,6 +138,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     payloads = events(args.events)
     schema = None
     if args.postgres:
@@ -212,6 +214,12 @@ def main() -> None:
     print(
         f"end to end (acked and processed): {args.events / (ours_s + drain):.0f} events/s; "
         f"{signals} signals recorded"
+    )
+    # Everything here shares the machine's cores with whatever else runs on it: a ratio taken
+    # while the load average is well above the core count measures that contention too.
+    print(
+        f"machine load (1-minute average): {load_before:.1f} before, {os.getloadavg()[0]:.1f} "
+        f"after, on {os.cpu_count()} cores"
     )
     if schema:
         admin = make_engine(PG)

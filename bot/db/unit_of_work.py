@@ -14,6 +14,10 @@ from bot.db.engine import make_engine
 from bot.db.group_commit import GroupInserter
 from bot.db.upsert import insert_ignore
 
+# Batches the ack path may write at once on PostgreSQL (bot/db/group_commit.py): enough for the
+# requests a server answers at a time to commit side by side; well inside the pool.
+ACK_WRITERS = 4
+
 
 class UnitOfWork:
     """`with uow_factory() as uow: ...; uow.commit()`.
@@ -102,7 +106,10 @@ class UnitOfWorkFactory:
             inserter = self._inserters.get(key)
             if inserter is None:
                 engine = self._autocommit_bind(bind)
-                inserter = self._inserters[key] = GroupInserter(engine, row_class, conflict)
+                writers = 1 if engine.dialect.name == "sqlite" else ACK_WRITERS
+                inserter = self._inserters[key] = GroupInserter(
+                    engine, row_class, conflict, writers=writers
+                )
         return inserter.insert(values)
 
     def _autocommit_bind(self, bind: Engine) -> Engine:

@@ -536,8 +536,7 @@ def _decide_for(
             signal.nudge_id = last.id
         last.signal_count += len(signals)
         last.updated_at = now
-        tx.flush()
-        _refresh(tx, last, messages, now)
+        _refresh(tx, last, messages, now)  # flushes the lines above with its version bump
         return Outcome(manager_id, "append", decision.reason, last.id, ids)
     if decision.action == "send":
         weight = max(_effective_weight(repo, s, now) for s in signals)
@@ -597,6 +596,9 @@ def _refresh(tx: UnitOfWork, nudge: NudgeRow, messages: NudgeMessages, now: date
         return
     nudge.version += 1
     nudge.updated_at = now
+    # One UPDATE of the nudge for the caller's changes and the version together; the card
+    # below reads the flushed state.
+    tx.flush()
     outbox.update(
         tx,
         workspace_id=nudge.workspace_id,

@@ -75,11 +75,7 @@ def post(
         attempts=0,
         created_at=now,
     )
-    added = DeliveryRepo(tx.session, workspace_id).add_once(row)
-    if added is None:
-        return None
-    tx.flush()
-    return added.id
+    return DeliveryRepo(tx.session, workspace_id).add_once(row)
 
 
 def update(
@@ -118,9 +114,8 @@ def update(
     added = repo.add_once(row)
     if added is None:
         return None  # this very edit was queued before: nothing is superseded
-    tx.flush()
-    repo.supersede_edits(of_delivery, before=added.id)
-    return added.id
+    repo.supersede_edits(of_delivery, before=added)
+    return added
 
 
 def cancel(tx: UnitOfWork, *, workspace_id: str, dedupe_key: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -17,7 +18,7 @@ from sqlalchemy import event, func, select
 
 from bot.clock import FixedClock
 from bot.db.engine import make_engine, make_session_factory
-from bot.db.group_commit import GroupInserter
+from bot.db.group_commit import MAX_BATCH, GroupInserter, _Pending
 from bot.db.rows import InboxEventRow
 from bot.db.unit_of_work import UnitOfWorkFactory
 from bot.services import inbox
@@ -136,6 +137,22 @@ def test_the_writer_keeps_one_connection_and_replaces_it_after_a_failure(
     engine.dispose()
 
 
+def _hold_writes(
+    inserter: GroupInserter, record: Callable[[list[_Pending]], None]
+) -> threading.Event:
+    """Each write of `inserter` records its batch, then waits for the returned gate."""
+    gate = threading.Event()
+    original = inserter._write
+
+    def held(batch: list[_Pending]) -> None:
+        record(batch)
+        gate.wait(timeout=5)
+        original(batch)
+
+    inserter._write = held  # type: ignore[method-assign]
+    return gate
+
+
 def test_rows_arriving_during_a_write_form_the_next_batch_one_row_per_key(
     fresh_url: str,
 ) -> None:
@@ -143,16 +160,8 @@ def test_rows_arriving_during_a_write_form_the_next_batch_one_row_per_key(
     batch, where the first copy wins and the others learn they were duplicates."""
     engine = make_engine(fresh_url, autocommit=True)
     inserter = GroupInserter(engine, InboxEventRow, ["event_id"])
-    gate = threading.Event()
     batches: list[int] = []
-    original = inserter._write
-
-    def held(batch: list) -> None:  # type: ignore[type-arg]
-        batches.append(len(batch))
-        gate.wait(timeout=5)
-        original(batch)
-
-    inserter._write = held  # type: ignore[method-assign]
+    gate = _hold_writes(inserter, lambda batch: batches.append(len(batch)))
     try:
         with ThreadPoolExecutor(max_workers=5) as pool:
             leader = pool.submit(inserter.insert, _row("EvFIRST"))
@@ -167,6 +176,91 @@ def test_rows_arriving_during_a_write_form_the_next_batch_one_row_per_key(
         assert batches == [1, 4]
     finally:
         inserter.close()
+        engine.dispose()
+
+
+def _wait_until(check: Callable[[], bool]) -> None:
+    for _ in range(1000):
+        if check():
+            return
+        time.sleep(0.005)
+    raise AssertionError("timed out")
+
+
+def test_with_two_writers_a_second_row_is_written_at_once_and_a_third_queues(
+    fresh_url: str,
+) -> None:
+    """The first write is held up: a second caller does not wait for it but writes on a
+    connection of its own; with both writers busy the next rows queue, then go in as one batch
+    handed to the first of them."""
+    engine = make_engine(fresh_url, autocommit=True)
+    opened: list[object] = []
+    event.listen(engine, "connect", lambda conn, _record: opened.append(conn))
+    inserter = GroupInserter(engine, InboxEventRow, ["event_id"], writers=2)
+    batches: list[list[str]] = []
+    gate = _hold_writes(
+        inserter, lambda batch: batches.append(sorted(p.values["event_id"] for p in batch))
+    )
+    try:
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            first = pool.submit(inserter.insert, _row("EvA"))
+            _wait_until(lambda: len(batches) == 1)
+            second = pool.submit(inserter.insert, _row("EvB"))
+            _wait_until(lambda: len(batches) == 2)  # while the first is still held
+            queued = [pool.submit(inserter.insert, _row(f"EvQ{i}")) for i in range(3)]
+            _wait_until(lambda: len(inserter._queue) == 3)
+            assert len(batches) == 2
+            gate.set()
+            assert first.result() is True
+            assert second.result() is True
+            assert [f.result() for f in queued] == [True, True, True]
+        assert batches == [["EvA"], ["EvB"], ["EvQ0", "EvQ1", "EvQ2"]]
+        assert len(opened) == 2  # a connection per writer, kept between batches
+    finally:
+        inserter.close()
+    assert engine.pool.checkedout() == 0
+    engine.dispose()
+
+
+def test_two_batches_written_at_once_with_the_same_keys_do_not_deadlock(
+    fresh_url: str,
+) -> None:
+    """A retry and its original in two batches written side by side, listed in opposite
+    orders: rows go in key order, so neither waits on the other in a cycle (PostgreSQL would
+    abort one with "deadlock detected"), and each key is inserted exactly once."""
+    engine = make_engine(fresh_url, autocommit=True)
+    inserter = GroupInserter(engine, InboxEventRow, ["event_id"], writers=2)
+    try:
+        for round_ in range(5):
+            keys = [f"Ev{round_}-{i:03d}" for i in range(MAX_BATCH)]
+            forward = [_Pending(_row(k)) for k in keys]
+            backward = [_Pending(_row(k)) for k in reversed(keys)]
+            start = threading.Barrier(2)
+
+            def write(batch: list[_Pending], start: threading.Barrier = start) -> None:
+                start.wait(timeout=5)
+                inserter._write(batch)
+
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                list(pool.map(write, [forward, backward]))
+            for pending in forward + backward:
+                assert pending.error is None
+            wins = {k: 0 for k in keys}
+            for pending in forward + backward:
+                wins[str(pending.values["event_id"])] += int(bool(pending.inserted))
+            assert wins == {k: 1 for k in keys}
+    finally:
+        inserter.close()
+        engine.dispose()
+
+
+@pytest.mark.parametrize("writers", [0, -1])
+def test_there_is_at_least_one_writer(fresh_url: str, writers: int) -> None:
+    engine = make_engine(fresh_url, autocommit=True)
+    try:
+        with pytest.raises(ValueError, match="writers"):
+            GroupInserter(engine, InboxEventRow, ["event_id"], writers=writers)
+    finally:
         engine.dispose()
 
 

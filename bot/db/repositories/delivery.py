@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.db.rows import DeliveryRow
+
+
+@cache
+def _insert_once_statement(dialect: str) -> Any:
+    # The table, not the ORM class: a Core statement, without the ORM's bulk-insert machinery.
+    table = cast(Table, DeliveryRow.__table__)
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "dedupe_key"])
+        .returning(table.c.id)
+    )
 
 
 class DeliveryRepo:
@@ -25,17 +39,23 @@ class DeliveryRepo:
             stmt = stmt.where(DeliveryRow.workspace_id == self.workspace_id)
         return stmt
 
-    def add_once(self, row: DeliveryRow) -> DeliveryRow | None:
-        """Insert unless (workspace, dedupe_key) exists; None for a duplicate."""
-        existing = self.by_key(row.workspace_id, row.dedupe_key)
-        if existing is not None:
-            return None
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-        except IntegrityError:
-            return None
-        return row
+    def add_once(self, row: DeliveryRow) -> int | None:
+        """Insert `row` unless (workspace, dedupe_key) exists: its new id, or None for a duplicate.
+
+        One INSERT … ON CONFLICT DO NOTHING RETURNING id (a check, a savepoint and the insert
+        were four statements): nudges queue one of these per appended signal. `row` is only
+        read for its values; it does not join the session.
+        """
+        table = DeliveryRow.__table__
+        values = {
+            c.key: row.__dict__[c.key]
+            for c in table.columns
+            if c.key in row.__dict__ and not (c.key == "id" and row.__dict__[c.key] is None)
+        }
+        stmt = _insert_once_statement(self.session.get_bind().dialect.name)
+        # Pending ORM changes first, as before: the row may refer to them (a new workspace).
+        self.session.flush()
+        return self.session.execute(stmt, values).scalar()
 
     def by_key(self, workspace_id: str, dedupe_key: str) -> DeliveryRow | None:
         return self.session.scalar(
