@@ -42,6 +42,9 @@ _BLOCKQUOTE = re.compile(r"^(?:&gt;|>).*$", re.MULTILINE)
 _DOUBLE_QUOTED = re.compile(r'"[^"\n]{1,200}"')
 # English contractions lose their apostrophe ("i'll" -> "ill", "don't" -> "dont") because people
 # type them both ways; any other apostrophe (French elision, quoting) becomes a space.
+#: a dictated "?" (phone dictation spells it out when the user says it): questions are read by
+#: their "?", so a spoken one must count as one
+_SPOKEN_QUESTION = re.compile(r" *\bquestion mark\b")
 _CONTRACTION = re.compile(r"'(?=(?:ll|m|s|re|ve|d|t)\b)")
 
 _QUOTE_FOLD: Final = str.maketrans(
@@ -132,6 +135,8 @@ def normalize(text: str) -> str:
         text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     if '"' in text:
         text = _DOUBLE_QUOTED.sub(" ", text)
+    if "question mark" in text:
+        text = _SPOKEN_QUESTION.sub("?", text)
     if "'" in text:
         text = _CONTRACTION.sub("", text).replace("'", " ")
     if ":" in text:

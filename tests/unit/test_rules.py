@@ -31,6 +31,8 @@ from bot.domain.text import normalize
         ("&gt; quoted line\nmine &amp; yours", "mine & yours"),
         ('they said "leave it with me"', "they said"),
         ("one\n\n  two", "one\ntwo"),
+        ("who else is in the buying group Question mark", "who else is in the buying group?"),
+        ("what happens if legal stalls question mark ok", "what happens if legal stalls? ok"),
     ],
 )
 def test_normalize(raw: str, expected: str) -> None:
