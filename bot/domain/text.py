@@ -40,11 +40,11 @@ _SPACE = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 _BLOCKQUOTE = re.compile(r"^(?:&gt;|>).*$", re.MULTILINE)
 _DOUBLE_QUOTED = re.compile(r'"[^"\n]{1,200}"')
-# English contractions lose their apostrophe ("i'll" -> "ill", "don't" -> "dont") because people
-# type them both ways; any other apostrophe (French elision, quoting) becomes a space.
 #: a dictated "?" (phone dictation spells it out when the user says it): questions are read by
 #: their "?", so a spoken one must count as one
 _SPOKEN_QUESTION = re.compile(r" *\bquestion mark\b")
+# English contractions lose their apostrophe ("i'll" -> "ill", "don't" -> "dont") because people
+# type them both ways; any other apostrophe (French elision, quoting) becomes a space.
 _CONTRACTION = re.compile(r"'(?=(?:ll|m|s|re|ve|d|t)\b)")
 
 _QUOTE_FOLD: Final = str.maketrans(
