@@ -60,7 +60,7 @@ def post(
     """
     if (to_user is None) == (channel is None):
         raise ValueError("give exactly one of to_user or channel")
-    row = DeliveryRow(
+    row = dict(
         workspace_id=workspace_id,
         kind=kind,
         dedupe_key=dedupe_key,
@@ -97,7 +97,7 @@ def update(
     original = repo.get(of_delivery)
     if original is None:
         raise ValueError(f"no delivery {of_delivery} in this workspace")
-    row = DeliveryRow(
+    row = dict(
         workspace_id=workspace_id,
         kind=kind,
         dedupe_key=dedupe_key,

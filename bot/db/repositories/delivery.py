@@ -4,27 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.rows import DeliveryRow
-
-
-@cache
-def _insert_once_statement(dialect: str) -> Any:
-    # The table, not the ORM class: a Core statement, without the ORM's bulk-insert machinery.
-    table = cast(Table, DeliveryRow.__table__)
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["workspace_id", "dedupe_key"])
-        .returning(table.c.id)
-    )
+from bot.db.upsert import insert_ignore_returning
 
 
 class DeliveryRepo:
@@ -39,23 +25,16 @@ class DeliveryRepo:
             stmt = stmt.where(DeliveryRow.workspace_id == self.workspace_id)
         return stmt
 
-    def add_once(self, row: DeliveryRow) -> int | None:
-        """Insert `row` unless (workspace, dedupe_key) exists: its new id, or None for a duplicate.
-
-        One INSERT … ON CONFLICT DO NOTHING RETURNING id (a check, a savepoint and the insert
-        were four statements): nudges queue one of these per appended signal. `row` is only
-        read for its values; it does not join the session.
-        """
-        table = DeliveryRow.__table__
-        values = {
-            c.key: row.__dict__[c.key]
-            for c in table.columns
-            if c.key in row.__dict__ and not (c.key == "id" and row.__dict__[c.key] is None)
-        }
-        stmt = _insert_once_statement(self.session.get_bind().dialect.name)
-        # Pending ORM changes first, as before: the row may refer to them (a new workspace).
+    def add_once(self, values: dict[str, Any]) -> int | None:
+        """Insert a delivery (column values) unless (workspace, dedupe_key) exists: its new
+        id, or None for a duplicate. One INSERT … ON CONFLICT DO NOTHING RETURNING id: nudges
+        queue one of these per appended signal."""
+        # Pending ORM changes first: the row may refer to them (a new workspace).
         self.session.flush()
-        return self.session.execute(stmt, values).scalar()
+        added: int | None = insert_ignore_returning(
+            self.session, DeliveryRow, values, ("workspace_id", "dedupe_key"), "id"
+        )
+        return added
 
     def by_key(self, workspace_id: str, dedupe_key: str) -> DeliveryRow | None:
         return self.session.scalar(
