@@ -51,7 +51,13 @@ class Runtime:
         return True
 
     def wsgi(self) -> WSGIApp:
-        return make_wsgi_app(self.app, health=self.health, metrics=self.deps.metrics)
+        secret = self.settings.slack_signing_secret
+        return make_wsgi_app(
+            self.app,
+            health=self.health,
+            metrics=self.deps.metrics,
+            fast_path=events.HttpEvents(self.deps, secret) if secret else None,
+        )
 
     def http_server(self, *, host: str = "127.0.0.1", port: int = 0) -> HttpServer:
         return HttpServer(self.wsgi(), host=host, port=port)

@@ -30,10 +30,11 @@ SURFACES = (events, commands, home, reflection, schedules, coaching, nudges)
 class EnablerApp(App):
     """Bolt's App, counting each request as in flight from arrival to its response.
 
-    Both ways requests come in (the HTTP adapter and Socket Mode) go through `dispatch`, so this
-    is the one place that sees a request's whole life up to the ack. Background work yields to
-    requests in flight (bot/scheduling/work_queue.py). (A Bolt middleware cannot do it: Bolt's
-    `next()` only marks the chain as continuing and returns at once.)
+    Every request Bolt answers (over HTTP or Socket Mode) goes through `dispatch`, so this is
+    the one place that sees its whole life up to the ack; events answered over HTTP ahead of
+    Bolt count themselves (`HttpEvents`). Background work yields to requests in flight
+    (bot/scheduling/work_queue.py). (A Bolt middleware cannot do it: Bolt's `next()` only marks
+    the chain as continuing and returns at once.)
     """
 
     def __init__(self, in_flight: InFlight, **kwargs: Any) -> None:

@@ -7,10 +7,12 @@ import time
 
 import httpx
 import pytest
+from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 
 from bot.db.rows import InboxEventRow
 from bot.devtools.harness import Harness, wait_for
+from bot.slack.listeners.events import HttpEvents
 
 
 def _texts(blocks: list[dict]) -> str:
@@ -176,3 +178,103 @@ def test_a_signed_event_envelope_without_an_event_id_is_refused_and_counted(
     assert 'enabler_rejections_total{reason="malformed_event"} 1.0' in metrics
     with harness.runtime.deps.uow() as tx:
         assert tx.session.scalar(select(func.count()).select_from(InboxEventRow)) == 0
+
+
+def _envelope(harness: Harness, event: dict, event_id: str) -> dict:
+    return {
+        "type": "event_callback",
+        "team_id": harness.team_id,
+        "api_app_id": "A0ENABLER",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "event": event,
+    }
+
+
+def _deliver(harness: Harness, door: str, event: dict, event_id: str) -> int:
+    """One delivery through a door: "http" (signed POST; answered ahead of Bolt) or "bolt"
+    (Bolt's dispatch, as a Socket Mode envelope arrives)."""
+    if door == "http":
+        return harness.sender.event(event, event_id=event_id).status_code
+    request = BoltRequest(body=json.dumps(_envelope(harness, event, event_id)), mode="socket_mode")
+    return harness.runtime.app.dispatch(request).status
+
+
+def _recorded(harness: Harness, event_id: str) -> bool:
+    with harness.runtime.deps.uow() as tx:
+        return tx.session.get(InboxEventRow, event_id) is not None
+
+
+@pytest.mark.parametrize("door", ["http", "bolt"])
+def test_both_doors_record_an_event_once_and_drop_the_apps_own(harness: Harness, door: str) -> None:
+    bot = harness.runtime.deps.bot_user_id
+    assert bot
+    message = {"type": "message", "channel": "C0ACME", "user": "U0REP1", "text": "hi", "ts": "1.1"}
+    assert _deliver(harness, door, message, f"Ev0{door}A") == 200
+    assert _deliver(harness, door, message, f"Ev0{door}A") == 200  # Slack's retry
+    assert _recorded(harness, f"Ev0{door}A")
+    own = [
+        {"type": "message", "channel": "C0ACME", "user": bot, "text": "hello", "ts": "1.2"},
+        {
+            "type": "message",
+            "subtype": "bot_message",
+            "bot_id": harness.runtime.deps.bot_id,
+            "channel": "C0ACME",
+            "text": "nudge",
+            "ts": "1.3",
+        },
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": "C0ACME",
+            "message": {"user": bot, "text": "edited", "ts": "1.2"},
+            "ts": "1.4",
+        },
+        {"type": "user_change", "user": {"id": bot, "name": "enabler"}},
+    ]
+    for i, event in enumerate(own):
+        assert _deliver(harness, door, event, f"Ev0{door}OWN{i}") == 200
+        assert not _recorded(harness, f"Ev0{door}OWN{i}"), event
+    # Joining a channel is the one self event the app needs (its "now watching" notice).
+    joined = {"type": "member_joined_channel", "user": bot, "channel": "C0ACME"}
+    assert _deliver(harness, door, joined, f"Ev0{door}JOIN") == 200
+    assert _recorded(harness, f"Ev0{door}JOIN")
+    metrics = harness.runtime.deps.metrics.render().decode()
+    assert "enabler_events_duplicate_total 1.0" in metrics
+    # Counted as Bolt counts them: the app's own events are not requests to answer.
+    assert 'enabler_slack_requests_total{kind="event"} 3.0' in metrics
+
+
+def test_the_http_door_answers_only_signed_json_event_callbacks(harness: Harness) -> None:
+    """What HttpEvents leaves to Bolt (None) is everything Bolt must answer its own way."""
+    door = HttpEvents(harness.runtime.deps, harness.signing_secret)
+    sender = harness.sender
+
+    def environ(body: bytes, headers: dict[str, str]) -> dict[str, str]:
+        return {
+            "CONTENT_TYPE": headers["Content-Type"],
+            "HTTP_X_SLACK_REQUEST_TIMESTAMP": headers["X-Slack-Request-Timestamp"],
+            "HTTP_X_SLACK_SIGNATURE": headers["X-Slack-Signature"],
+        }
+
+    event = json.dumps(
+        _envelope(harness, {"type": "app_home_opened", "user": "U0MGR1"}, "Ev0DOOR")
+    ).encode()
+    signed = sender.signed_headers(event, "application/json")
+    assert door(event, environ(event, signed)) == (200, "")
+    assert _recorded(harness, "Ev0DOOR")
+
+    challenge = json.dumps({"type": "url_verification", "challenge": "abc"}).encode()
+    form = b"command=%2Fenabler&text=help"
+    now = int(time.time())
+    left_to_bolt = [
+        (challenge, sender.signed_headers(challenge, "application/json")),
+        (form, sender.signed_headers(form, "application/x-www-form-urlencoded")),
+        (b"{not json", sender.signed_headers(b"{not json", "application/json")),
+        (b"[1, 2]", sender.signed_headers(b"[1, 2]", "application/json")),
+        (event, {**signed, "X-Slack-Signature": "v0=" + "0" * 64}),
+        (event, {**signed, "X-Slack-Request-Timestamp": str(now - 600)}),
+        (event, {**signed, "X-Slack-Request-Timestamp": "soon"}),
+    ]
+    for body, headers in left_to_bolt:
+        assert door(body, environ(body, headers)) is None, (body, headers)
