@@ -67,6 +67,14 @@ _QUOTE_FOLD: Final = str.maketrans(
         "\u00a0": " ",  # no-break space
         "\u00bf": " ",  # ¿ (Spanish opening question mark carries no meaning for matching)
         "\u00a1": " ",  # ¡
+        # Arabic-script punctuation ends clauses and questions like its Latin counterpart
+        "\u060c": ",",  # ، Arabic comma
+        "\u061b": ";",  # ؛ Arabic semicolon
+        "\u061f": "?",  # ؟ Arabic question mark
+        # Vietnamese đ is a letter of its own (no accent to strip), typed "d" without a
+        # Vietnamese keyboard: fold it the way accents are folded
+        "\u0111": "d",  # đ
+        "\u0110": "D",  # Đ
     }
 )
 
