@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.domain.rules import DEFAULT_RULES, RuleSet
+from bot.domain.rules import RuleSet, default_rules
 from bot.domain.signals import MessageContext, classify_message
 from bot.domain.text import normalize
 
@@ -82,18 +82,19 @@ def main() -> None:
         patterns = [c.regex.pattern for c in rules.compiled if c.regex is not None]
         return re.compile("|".join(f"(?:{p})" for p in patterns), re.MULTILINE)
 
-    alternation = one_regex(DEFAULT_RULES)
-    as_written = one_regex(DEFAULT_RULES.unoptimised())
+    rules = default_rules()
+    alternation = one_regex(rules)
+    as_written = one_regex(rules.unoptimised())
     normalised = [normalize(c.text) for c in contexts]
 
     def ours() -> int:
         for c in contexts:
-            classify_message(c, DEFAULT_RULES)
+            classify_message(c, rules)
         return len(contexts)
 
     def ours_gated() -> int:
         for c in gated:
-            classify_message(c, DEFAULT_RULES)
+            classify_message(c, rules)
         return len(gated)
 
     def searching(regex: re.Pattern[str]) -> Callable[[], int]:
@@ -109,7 +110,7 @@ def main() -> None:
         [ours, ours_gated, searching(alternation), searching(as_written)], args.rounds
     )
     print(f"corpus lines: {len(base)}  repeated x{reps} = {len(contexts)} messages")
-    print(f"manager/rep/deal lines: {len(gated)}  rules: {len(DEFAULT_RULES.rules)}")
+    print(f"manager/rep/deal lines: {len(gated)}  rules: {len(rules.rules)}")
     print(f"baseline alternation: {len(alternation.pattern)} chars of regex")
     print(f"enabler classify_message, all lines          : {r_ours:>10,.0f} msg/s")
     print(f"enabler classify_message, manager/rep/deal only: {r_gated:>10,.0f} msg/s")

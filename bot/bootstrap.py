@@ -17,6 +17,7 @@ from bot.db.engine import make_engine, make_session_factory
 from bot.db.repositories.core import WorkspaceRepo
 from bot.db.unit_of_work import UnitOfWorkFactory
 from bot.delivery.worker import OutboxWorker, WorkerConfig
+from bot.domain.rules import default_rules
 from bot.observability import Metrics, get_logger
 from bot.scheduling.timers import Timers
 from bot.scheduling.work_queue import WorkQueue
@@ -96,6 +97,7 @@ def build_runtime(
     identify: bool = True,
 ) -> Runtime:
     """Wire the app. `identify` asks Slack who we are (auth.test, team.info) once, at startup."""
+    default_rules()  # compiled now: a broken packaged rule file stops start-up, not an event
     engine = make_engine(settings.database_url)
     if run_migrations:
         migrate.upgrade(engine)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from bot.domain.rules import CHANNEL_KINDS, DEFAULT_RULES, KINDS, ROLES, RuleSet
+from bot.domain.rules import CHANNEL_KINDS, KINDS, ROLES, RuleSet, default_rules
 from bot.domain.signals import ChannelKind, MessageContext, Role, classify_message
 
 __all__ = [
@@ -142,7 +142,9 @@ def context_from_obj(obj: Mapping[str, Any]) -> MessageContext:
     )
 
 
-def example_from_obj(obj: Mapping[str, Any], rules: RuleSet = DEFAULT_RULES) -> LabelledExample:
+def example_from_obj(obj: Mapping[str, Any], rules: RuleSet | None = None) -> LabelledExample:
+    if rules is None:
+        rules = default_rules()
     labels = obj.get("labels", [])
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
         raise ExampleError("labels: must be a list of signal type names")
@@ -153,8 +155,10 @@ def example_from_obj(obj: Mapping[str, Any], rules: RuleSet = DEFAULT_RULES) -> 
     return LabelledExample(context_from_obj(obj), frozenset(cast(list[str], labels)))
 
 
-def load_examples(lines: Iterable[str], rules: RuleSet = DEFAULT_RULES) -> list[LabelledExample]:
+def load_examples(lines: Iterable[str], rules: RuleSet | None = None) -> list[LabelledExample]:
     """Parse JSONL (blank lines skipped); errors carry the 1-based line number."""
+    if rules is None:
+        rules = default_rules()
     out: list[LabelledExample] = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
@@ -169,7 +173,9 @@ def load_examples(lines: Iterable[str], rules: RuleSet = DEFAULT_RULES) -> list[
     return out
 
 
-def evaluate(examples: Sequence[LabelledExample], rules: RuleSet = DEFAULT_RULES) -> Report:
+def evaluate(examples: Sequence[LabelledExample], rules: RuleSet | None = None) -> Report:
+    if rules is None:
+        rules = default_rules()
     kinds = {name: kind for name, kind in rules.types}
     by_type = {name: Score() for name in kinds}
     by_kind = {k: Score() for k in KINDS}
@@ -221,13 +227,15 @@ def format_report(report: Report, *, show_mismatches: bool = False) -> str:
 
 
 def classify_jsonl_line(
-    obj: Mapping[str, Any], rules: RuleSet = DEFAULT_RULES
+    obj: Mapping[str, Any], rules: RuleSet | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """One `enabler rules test --jsonl` line: input object -> ``{"signals": [...]}``.
 
     The input is treated as a thread reply (the usual place for doing/enabling), with the
     thread owner given by `thread_owner_role`.
     """
+    if rules is None:
+        rules = default_rules()
     matches = classify_message(context_from_obj(obj), rules)
     return {
         "signals": [

@@ -34,7 +34,6 @@ from bot.domain.text import normalize, normalize_reaction
 
 __all__ = [
     "CHANNEL_KINDS",
-    "DEFAULT_RULES",
     "KINDS",
     "ROLES",
     "CompiledRule",
@@ -48,6 +47,7 @@ __all__ = [
     "RuleSet",
     "Source",
     "TextPlan",
+    "default_rules",
     "load_default_rules",
     "load_rules",
     "ruleset_from_dict",
@@ -1168,9 +1168,18 @@ def load_default_rules() -> RuleSet:
     return ruleset_from_dict(cast(Mapping[str, Any], data))
 
 
+@functools.cache
+def default_rules() -> RuleSet:
+    """The packaged default rule set, read and compiled once, on first use.
+
+    Not at import: compiling takes seconds, which every `enabler` command (and `--help`) would
+    pay even when it never classifies anything. `serve` asks for it at start-up (bootstrap), so
+    a broken packaged file stops the bot there and the first event does not wait for it.
+    """
+    return load_default_rules()
+
+
 def load_rules(overrides: Mapping[str, Any] | str | None = None) -> RuleSet:
     """The default rules, with a workspace's overrides applied when given."""
-    return DEFAULT_RULES if overrides is None else DEFAULT_RULES.with_overrides(overrides)
-
-
-DEFAULT_RULES: Final[RuleSet] = load_default_rules()
+    base = default_rules()
+    return base if overrides is None else base.with_overrides(overrides)

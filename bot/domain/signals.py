@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.domain.rules import DEFAULT_RULES, CompiledRule, Kind, RuleSet, TextPlan
+from bot.domain.rules import CompiledRule, Kind, RuleSet, TextPlan, default_rules
 from bot.domain.text import normalize, normalize_reaction
 
 __all__ = [
@@ -196,16 +196,20 @@ def classify_normalized(
     thread_owner_role: str | None,
     channel_kind: str,
     is_reply: bool = True,
-    rules: RuleSet = DEFAULT_RULES,
+    rules: RuleSet | None = None,
 ) -> list[SignalMatch]:
     """Like `classify_message` for text already passed through `normalize` (text rules only)."""
+    if rules is None:
+        rules = default_rules()
     plan = rules.text_plan(author_role, thread_owner_role, channel_kind, is_reply=is_reply)
     found = _scan(plan, normalized) if plan.rules else []
     return _pick(found, rules) if found else []
 
 
-def classify_message(ctx: MessageContext, rules: RuleSet = DEFAULT_RULES) -> list[SignalMatch]:
+def classify_message(ctx: MessageContext, rules: RuleSet | None = None) -> list[SignalMatch]:
     """Signals in one message: text rules plus thread-activity rules (out-posting the rep)."""
+    if rules is None:
+        rules = default_rules()
     plan = rules.text_plan(
         ctx.author_role, ctx.thread_owner_role, ctx.channel_kind, is_reply=ctx.is_reply
     )
@@ -227,9 +231,11 @@ def classify_reaction(
     item_owner_role: Role | None,
     channel_kind: ChannelKind,
     on_thread_root: bool,
-    rules: RuleSet = DEFAULT_RULES,
+    rules: RuleSet | None = None,
 ) -> list[SignalMatch]:
     """A reaction added to a message: closing reactions on a rep's thread root -> thread_close."""
+    if rules is None:
+        rules = default_rules()
     name = normalize_reaction(reaction)
     found = [
         SignalMatch(c.rule.type, c.rule.kind, c.rule.id, c.rule.weight, (0, 0))
@@ -246,9 +252,11 @@ def classify_huddle_join(
     joiner_role: Role | None,
     host_role: Role | None,
     channel_kind: ChannelKind,
-    rules: RuleSet = DEFAULT_RULES,
+    rules: RuleSet | None = None,
 ) -> list[SignalMatch]:
     """Someone joined a huddle: a manager joining a rep's huddle in a deal channel -> call_join."""
+    if rules is None:
+        rules = default_rules()
     found = [
         SignalMatch(c.rule.type, c.rule.kind, c.rule.id, c.rule.weight, (0, 0))
         for c in rules.applicable("huddle", joiner_role, host_role, channel_kind, is_reply=False)

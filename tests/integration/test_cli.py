@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,20 @@ def test_every_command_has_help(cli: CliRunner) -> None:
         result = cli.invoke(main, [*args, "--help"])
         assert result.exit_code == 0, (args, result.output)
         assert "Usage:" in result.output
+
+
+def test_commands_that_never_classify_do_not_compile_the_rules() -> None:
+    """Compiling the default rules takes seconds; `enabler --help`, `roster`, `signals list`...
+    must not pay for it (a fresh interpreter: this process has long since compiled them)."""
+    probe = (
+        "import bot.cli, bot.domain.rules as r; "
+        "print(r.default_rules.cache_info().currsize); "
+        "r.default_rules(); print(r.default_rules.cache_info().currsize)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.split() == ["0", "1"]
 
 
 def test_roster_and_channels_round_trip(cli: CliRunner, tmp_path: Path) -> None:

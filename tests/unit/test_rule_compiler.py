@@ -19,7 +19,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.regex_rewrite import optimise as _optimise
-from bot.domain.rules import DEFAULT_RULES, RuleConfigError, RuleSet, ruleset_from_dict
+from bot.domain.rules import RuleConfigError, RuleSet, default_rules, ruleset_from_dict
 from bot.domain.signals import (
     MessageContext,
     SignalMatch,
@@ -37,7 +37,7 @@ LINES: list[dict[str, Any]] = [
     if line.strip()
 ]
 TEXTS = sorted({normalize(line["text"]) for line in LINES})
-PLAIN = DEFAULT_RULES.unoptimised()
+PLAIN = default_rules().unoptimised()
 #: every context a labelled line is in, as a reply and as a thread root
 CONTEXT_KEYS = sorted(
     {
@@ -89,7 +89,7 @@ def _assert_same_classification(ctx: MessageContext, rules: RuleSet, plain: Rule
 
 def _regex_pairs() -> Iterator[tuple[str, str, re.Pattern[str], re.Pattern[str]]]:
     """(name, how classification uses it, optimised regex, plain regex) for every regex."""
-    for fast, plain in zip(DEFAULT_RULES.compiled, PLAIN.compiled, strict=True):
+    for fast, plain in zip(default_rules().compiled, PLAIN.compiled, strict=True):
         rid = fast.rule.id
         for attr in ("regex", "rest", "negation", "unless", "unless_in_message"):
             a, b = getattr(fast, attr), getattr(plain, attr)
@@ -98,10 +98,10 @@ def _regex_pairs() -> Iterator[tuple[str, str, re.Pattern[str], re.Pattern[str]]
                 yield f"{rid}.{attr}", "search", a, b
         for (name, a), (_, b) in zip(fast.anchored, plain.anchored, strict=True):
             yield f"{rid}.anchored.{name}", "match", a, b
-    for (name, a), (_, b) in zip(DEFAULT_RULES.anchor_regex, PLAIN.anchor_regex, strict=True):
+    for (name, a), (_, b) in zip(default_rules().anchor_regex, PLAIN.anchor_regex, strict=True):
         yield f"anchor.{name}", "search", a, b
     for key in CONTEXT_KEYS:
-        fast_plan = DEFAULT_RULES.text_plan(*key[:3], is_reply=key[3])
+        fast_plan = default_rules().text_plan(*key[:3], is_reply=key[3])
         plain_plan = PLAIN.text_plan(*key[:3], is_reply=key[3])
         if fast_plan.rest_union is not None and plain_plan.rest_union is not None:
             yield f"{key}.rest_union", "search", fast_plan.rest_union, plain_plan.rest_union
@@ -112,7 +112,7 @@ def _regex_pairs() -> Iterator[tuple[str, str, re.Pattern[str], re.Pattern[str]]
 def _match_positions(text: str) -> list[int]:
     """Where tails are matched: after every anchor occurrence (and at every word start)."""
     starts = {i for i in range(len(text)) if text[i].isalnum() and not text[i - 1 : i].isalnum()}
-    ends = {m.end() for _, a in DEFAULT_RULES.anchor_regex for m in a.finditer(text)}
+    ends = {m.end() for _, a in default_rules().anchor_regex for m in a.finditer(text)}
     return sorted(starts | ends | {0, len(text)})
 
 
@@ -145,7 +145,7 @@ def test_every_labelled_line_classifies_as_with_the_plain_rules() -> None:
             MessageContext(line["text"], "manager", "rep", "deal", is_reply=False),
             MessageContext(line["text"], "manager", "rep", "deal", author_posts_in_thread=3),
         ):
-            _assert_same_classification(ctx, DEFAULT_RULES, PLAIN)
+            _assert_same_classification(ctx, default_rules(), PLAIN)
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,8 +155,8 @@ _WORDS = sorted(
     {
         word
         for source in [
-            *(p for r in DEFAULT_RULES.rules for p in (*r.patterns, *r.phrases)),
-            *(fragment for _, fragment in DEFAULT_RULES.vocab),
+            *(p for r in default_rules().rules for p in (*r.patterns, *r.phrases)),
+            *(fragment for _, fragment in default_rules().vocab),
         ]
         for word in re.findall(r"[a-z]{2,}", source)
     }
@@ -199,7 +199,7 @@ def test_generated_messages_classify_as_with_the_plain_rules(
     text: str, is_reply: bool, author_posts: int, owner_posts: int
 ) -> None:
     ctx = MessageContext(text, "manager", "rep", "deal", is_reply, author_posts, owner_posts)
-    _assert_same_classification(ctx, DEFAULT_RULES, PLAIN)
+    _assert_same_classification(ctx, default_rules(), PLAIN)
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain.rules import DEFAULT_RULES, RuleConfigError, RuleSet, load_rules, ruleset_from_dict
+from bot.domain.rules import RuleConfigError, RuleSet, default_rules, load_rules, ruleset_from_dict
 from bot.domain.signals import MessageContext, classify_message
 from bot.domain.text import normalize
 
@@ -45,9 +45,9 @@ def _types(rules: RuleSet, text: str) -> list[str]:
 
 
 def test_default_rules_compile_and_round_trip() -> None:
-    rebuilt = ruleset_from_dict(DEFAULT_RULES.to_dict())
-    assert [r.id for r in rebuilt.rules] == [r.id for r in DEFAULT_RULES.rules]
-    assert rebuilt.rules == DEFAULT_RULES.rules
+    rebuilt = ruleset_from_dict(default_rules().to_dict())
+    assert [r.id for r in rebuilt.rules] == [r.id for r in default_rules().rules]
+    assert rebuilt.rules == default_rules().rules
     assert _types(rebuilt, "leave it with me") == ["thread_takeover"]
 
 
@@ -118,18 +118,18 @@ def test_default_rules_compile_and_round_trip() -> None:
 def test_overrides_change_behaviour(
     overrides: dict[str, Any], text: str, expected: list[str]
 ) -> None:
-    assert _types(DEFAULT_RULES.with_overrides(overrides), text) == expected
+    assert _types(default_rules().with_overrides(overrides), text) == expected
 
 
 def test_overrides_accept_json_text_and_leave_defaults_untouched() -> None:
     rules = load_rules(json.dumps({"rules": {"takeover.leave_with_me": {"enabled": False}}}))
     assert _types(rules, "leave it with me") == []
-    assert _types(DEFAULT_RULES, "leave it with me") == ["thread_takeover"]
-    assert load_rules() is DEFAULT_RULES
+    assert _types(default_rules(), "leave it with me") == ["thread_takeover"]
+    assert load_rules() is default_rules()
 
 
 def test_context_override_applies_to_the_other_channel() -> None:
-    rules = DEFAULT_RULES.with_overrides(
+    rules = default_rules().with_overrides(
         {"rules": {"takeover.leave_with_me": {"context": {"channel_kinds": ["deal", "other"]}}}}
     )
     ctx = MessageContext("leave it with me", "manager", "rep", "other")
@@ -228,20 +228,20 @@ def test_context_override_applies_to_the_other_channel() -> None:
 )
 def test_invalid_overrides_name_the_bad_field(overrides: dict[str, Any], field: str) -> None:
     with pytest.raises(RuleConfigError) as info:
-        DEFAULT_RULES.with_overrides(overrides)
+        default_rules().with_overrides(overrides)
     assert field in info.value.fields
     assert field in str(info.value)
 
 
 def test_invalid_json_override() -> None:
     with pytest.raises(RuleConfigError) as info:
-        DEFAULT_RULES.with_overrides("{not json")
+        default_rules().with_overrides("{not json")
     assert info.value.fields == ("$",)
 
 
 def test_every_error_is_reported_at_once() -> None:
     with pytest.raises(RuleConfigError) as info:
-        DEFAULT_RULES.with_overrides(
+        default_rules().with_overrides(
             {"thresholds": {"thread_close": 9}, "rules": {"takeover.claim": {"weight": -1}}}
         )
     assert set(info.value.fields) == {"thresholds.thread_close", "rules.takeover.claim.weight"}

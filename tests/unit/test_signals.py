@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.rules import DEFAULT_RULES
+from bot.domain.rules import default_rules
 from bot.domain.signals import (
     ChannelKind,
     MessageContext,
@@ -25,7 +25,7 @@ def types(
     is_reply: bool = True,
 ) -> set[str]:
     ctx = MessageContext(text, author, owner, channel, is_reply=is_reply)
-    return {m.type for m in classify_message(ctx, DEFAULT_RULES)}
+    return {m.type for m in classify_message(ctx, default_rules())}
 
 
 @pytest.mark.parametrize(
@@ -215,7 +215,7 @@ def test_closing_reactions(
         item_owner_role=owner,
         channel_kind=channel,
         on_thread_root=root,
-        rules=DEFAULT_RULES,
+        rules=default_rules(),
     )
     assert [m.type for m in got] == expected
 
@@ -232,7 +232,7 @@ def test_closing_reactions(
 )
 def test_huddle_join(joiner: Role, host: Role, channel: ChannelKind, expected: list[str]) -> None:
     got = classify_huddle_join(
-        joiner_role=joiner, host_role=host, channel_kind=channel, rules=DEFAULT_RULES
+        joiner_role=joiner, host_role=host, channel_kind=channel, rules=default_rules()
     )
     assert [m.type for m in got] == expected
 
