@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 
@@ -294,6 +297,43 @@ def test_bot_and_own_messages_are_ignored(deal: Harness) -> None:
     )
     _await_processed(deal)
     assert _active(deal) == []
+
+
+def test_sales_ops_try_the_live_rules_from_slack(harness: Harness) -> None:
+    """`/enabler rules test …`: acked at once (a workspace's rules may take seconds to compile
+    after a change), answered on the response_url; sales ops only; bad flags explained."""
+    from bot.services import detection
+
+    def rules_test(user: str, text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        url = harness.emulator.new_response_url()
+        resp = harness.sender.command(user, f"rules test {text}", response_url=url)
+        assert resp.status_code == 200
+        ack: dict[str, Any] = resp.json() if resp.content else {}
+        return ack, wait_for(lambda: harness.emulator.responses(url) or None)
+
+    _, [answer] = rules_test("U0OPS", '"Leave it with me, I\'ll call their CFO"')
+    assert answer["response_type"] == "ephemeral"
+    assert "*thread_takeover* (doing) — rule `takeover." in json.dumps(answer, ensure_ascii=False)
+    _, [quiet] = rules_test("U0OPS", '"Leave it with me" --author-role rep')
+    assert "No signal" in json.dumps(quiet)
+    _, [bad] = rules_test("U0OPS", '"Leave it with me" --author-role boss')
+    assert "`boss` is not a role" in bad["text"]
+
+    # A workspace's own phrasing is live for its rules test (and for detection).
+    deps = harness.runtime.deps
+    with deps.uow() as tx:
+        detection.set_rule_overrides(
+            tx,
+            workspace_id=harness.team_id,
+            overrides={"rules": {"takeover.leave_with_me": {"add_phrases": ["bagsy this one"]}}},
+            now=deps.clock.now(),
+        )
+        tx.commit()
+    _, [own] = rules_test("U0OPS", '"bagsy this one"')
+    assert "takeover.leave_with_me" in json.dumps(own)
+
+    refused = harness.sender.command("U0MGR1", 'rules test "Leave it with me"').json()
+    assert "is for sales ops" in refused["text"]
 
 
 def test_storing_text_is_opt_in(sqlite_url: str) -> None:

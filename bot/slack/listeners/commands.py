@@ -86,6 +86,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "see which signals a sentence would produce with the live rules",
         SALES_OPS,
         rules.rules_command,
+        # a workspace's own rules compile in a few seconds when first used after a change
+        slow=True,
     ),
     # One-on-ones, coaching, privacy (issue 6): handlers in listeners/coaching.py.
     "coach": Subcommand(
