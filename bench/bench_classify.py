@@ -1,6 +1,11 @@
 """Classification throughput (messages/s, single core) against a one-regex baseline.
 
-    .venv/bin/python bench/bench_classify.py [--messages 30000] [--rounds 15]
+    .venv/bin/python bench/bench_classify.py [--messages 30000] [--rounds 15] [--against FILE]
+
+`--against FILE` times another complete rule file too (say the rules before a change:
+`git show HEAD~1:bot/domain/data/default_rules.yaml > /tmp/before.yaml`), interleaved with the
+current rules in the same process, and prints current/before: the comparison a rule change is
+judged by, since a shared machine's speed drifts more between runs than a change moves it.
 
 Ours: `classify_message` on the labelled corpus, repeated to ~N messages. That includes
 normalising Slack markup and the role/channel gate (most corpus lines by reps or outside deal
@@ -27,7 +32,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.domain.rules import RuleSet, default_rules
+import yaml
+
+from bot.domain.rules import RuleSet, default_rules, ruleset_from_dict
 from bot.domain.signals import MessageContext, classify_message
 from bot.domain.text import normalize
 
@@ -67,7 +74,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=30_000, help="messages per run")
     parser.add_argument("--rounds", type=int, default=15, help="runs of each, best kept")
+    parser.add_argument(
+        "--against", type=Path, help="another complete rule file (YAML) to time alongside"
+    )
     args = parser.parse_args()
+    other = ruleset_from_dict(yaml.safe_load(args.against.read_text())) if args.against else None
 
     base = _contexts()
     reps = max(1, args.messages // len(base))
@@ -87,10 +98,13 @@ def main() -> None:
     as_written = one_regex(rules.unoptimised())
     normalised = [normalize(c.text) for c in contexts]
 
-    def ours() -> int:
-        for c in contexts:
-            classify_message(c, rules)
-        return len(contexts)
+    def classifying(rule_set: RuleSet) -> Callable[[], int]:
+        def run() -> int:
+            for c in contexts:
+                classify_message(c, rule_set)
+            return len(contexts)
+
+        return run
 
     def ours_gated() -> int:
         for c in gated:
@@ -106,9 +120,10 @@ def main() -> None:
 
         return run
 
-    r_ours, r_gated, r_base, r_written = _best_rates(
-        [ours, ours_gated, searching(alternation), searching(as_written)], args.rounds
-    )
+    runs = [classifying(rules), ours_gated, searching(alternation), searching(as_written)]
+    if other is not None:
+        runs.append(classifying(other))
+    r_ours, r_gated, r_base, r_written, *r_other = _best_rates(runs, args.rounds)
     print(f"corpus lines: {len(base)}  repeated x{reps} = {len(contexts)} messages")
     print(f"manager/rep/deal lines: {len(gated)}  rules: {len(rules.rules)}")
     print(f"baseline alternation: {len(alternation.pattern)} chars of regex")
@@ -121,6 +136,11 @@ def main() -> None:
         f"{r_gated / r_base:.2f}x (manager/rep/deal lines)"
     )
     print(f"target >= 20,000 msg/s: {'met' if r_ours >= 20_000 else 'NOT met'} (all lines)")
+    if r_other:
+        print(
+            f"against {args.against}: {r_other[0]:,.0f} msg/s; "
+            f"current/against {r_ours / r_other[0]:.3f}x (all lines)"
+        )
 
 
 if __name__ == "__main__":
